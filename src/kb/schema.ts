@@ -10,15 +10,40 @@ export type Locale = z.infer<typeof localeSchema>;
 export const TEXT_MAX = 900;
 export const NAME_MAX = 80;
 
+// Date.parse rolls 2026-02-30 over to March 2, so only a round trip proves the day exists.
+const isRealDay = (s: string): boolean => {
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
+};
+
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date written YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'not a real calendar date');
+  .refine(isRealDay, 'not a real calendar date');
 
-// YAML turns an unquoted 2026-02-12 into a Date; accept both spellings so organizers need not quote dates.
-export const dateSchema = z.preprocess(
-  (v) => (v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString().slice(0, 10) : v),
-  isoDate,
+// YAML 1.1 parsers turn an unquoted 2026-02-12 into a Date; accept both spellings so organizers need not quote dates.
+const dateToString = (v: unknown): unknown =>
+  v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString().slice(0, 10) : v;
+
+export const dateSchema = z.preprocess(dateToString, isoDate);
+
+/**
+ * Press coverage often dates things only to the month ("late January 2026", "December 2025")
+ * or the year ("in 2024"); inventing a day would put a false date in front of members.
+ * So sources and timeline events accept YYYY, YYYY-MM or YYYY-MM-DD. These strings sort and
+ * compare correctly as plain strings (a shorter date counts as the earliest day it covers).
+ * `as_of` stays a full day: it is when an organizer last checked the entry.
+ */
+export const partialDateSchema = z.preprocess(
+  dateToString,
+  z
+    .string()
+    .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'expected a date written YYYY-MM-DD (or YYYY-MM, or YYYY)')
+    .refine((s) => {
+      if (s.length === 10) return isRealDay(s);
+      if (s.length === 7) return isRealDay(`${s}-01`);
+      return true;
+    }, 'not a real calendar date'),
 );
 
 export const idSchema = z
@@ -33,7 +58,7 @@ export type Localized = { en: string; fr: string };
 export const sourceSchema = z.strictObject({
   title: text(200),
   url: z.url({ protocol: /^https?$/, error: 'expected an http(s) address' }).max(512).optional(),
-  date: dateSchema,
+  date: partialDateSchema,
 });
 export type Source = z.infer<typeof sourceSchema>;
 
@@ -113,7 +138,7 @@ export const alternativesFileSchema = z.strictObject({ alternatives: z.array(alt
 
 export const timelineEventSchema = z.strictObject({
   id: idSchema,
-  date: dateSchema,
+  date: partialDateSchema,
   text: localizedSchema(300),
   ...sourced,
 });
