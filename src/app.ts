@@ -1,0 +1,85 @@
+// The composition root: config, store, knowledge base, client, commands and events, wired once.
+// `npm start` (src/index.ts) and the end-to-end tests both start the bot through `startBot`.
+import type { Client } from 'discord.js';
+import { loadConfig, type Config } from './config.js';
+import { createClient } from './bot/client.js';
+import { InFlight } from './bot/lifecycle.js';
+import { loadCommands, loadEvents } from './bot/loader.js';
+import type { BotContext } from './bot/types.js';
+import { formatProblems } from './kb/load.js';
+import { KnowledgeBaseHolder } from './kb/holder.js';
+import { createLogger, type Logger } from './log.js';
+
+export type StartOptions = {
+  env: Record<string, string | undefined>;
+  /** Where JSON log lines go (stdout by default). */
+  logDestination?: NodeJS.WritableStream;
+  clock?: () => Date;
+};
+
+export type RunningBot = {
+  client: Client;
+  ctx: BotContext;
+  config: Config;
+  log: Logger;
+  reloadKnowledgeBase(): Promise<boolean>;
+  /** Stops taking new work, finishes what is in flight (up to `graceMs`), then closes the gateway and the store. */
+  stop(graceMs?: number): Promise<void>;
+};
+
+export async function startBot(options: StartOptions): Promise<RunningBot> {
+  const config = loadConfig(options.env, { requireToken: true });
+  const log = createLogger(config.logLevel, options.logDestination);
+  const clock = options.clock ?? (() => new Date());
+
+  const kb = await KnowledgeBaseHolder.open(config.kbDir, { clock });
+  const [commands, events] = await Promise.all([loadCommands(), loadEvents()]);
+  const client = createClient(config);
+  const ctx: BotContext = { config, log, kb, clock, commands };
+  const inFlight = new InFlight();
+  let accepting = true;
+
+  for (const event of events) {
+    const listener = (...args: unknown[]) => {
+      if (!accepting) return;
+      // A handler's rejection is logged here: an unhandled one would end the process.
+      const run = Promise.resolve()
+        .then(() => (event.execute as (c: BotContext, ...a: unknown[]) => unknown)(ctx, ...args))
+        .catch((err: unknown) => log.error({ err, event: event.name }, 'event handler failed'));
+      void inFlight.track(run);
+    };
+    if (event.once) client.once(event.name, listener);
+    else client.on(event.name, listener);
+  }
+
+  try {
+    await client.login(config.token);
+  } catch (err) {
+    await client.destroy();
+    throw err;
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    client,
+    ctx,
+    config,
+    log,
+    async reloadKnowledgeBase() {
+      const result = await kb.reload();
+      if (result.ok) log.info({ kbDir: config.kbDir }, 'knowledge base reloaded');
+      else log.error({ kbDir: config.kbDir, problems: formatProblems(result.problems) }, 'knowledge base NOT reloaded: kept the previous one');
+      return result.ok;
+    },
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        accepting = false;
+        const drained = await inFlight.drain(graceMs);
+        if (!drained) log.warn({ pending: inFlight.size }, 'stopped before all work finished');
+        await client.destroy();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

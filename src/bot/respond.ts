@@ -1,0 +1,46 @@
+// Every reply goes out through here so no message can ping anyone by accident.
+import {
+  MessageFlags,
+  type ChatInputCommandInteraction,
+  type InteractionReplyOptions,
+  type InteractionUpdateOptions,
+  type RepliableInteraction,
+} from 'discord.js';
+import type { Reply } from '../render/reply.js';
+import type { ComponentInteraction } from './types.js';
+
+export const NO_PINGS = { parse: [] as [] };
+
+export function replyOptions(reply: Reply, ephemeral: boolean): InteractionReplyOptions {
+  return {
+    content: reply.content ?? '',
+    embeds: reply.embeds,
+    components: reply.components,
+    allowedMentions: NO_PINGS,
+    ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+  };
+}
+
+export function updateOptions(reply: Reply): InteractionUpdateOptions {
+  return { content: reply.content ?? '', embeds: reply.embeds, components: reply.components, allowedMentions: NO_PINGS };
+}
+
+export async function sendReply(interaction: RepliableInteraction, reply: Reply, ephemeral: boolean): Promise<void> {
+  await interaction.reply(replyOptions(reply, ephemeral));
+}
+
+/** A plain text answer only the member sees. */
+export async function sendNotice(interaction: RepliableInteraction, content: string): Promise<void> {
+  const options = { content, allowedMentions: NO_PINGS, flags: MessageFlags.Ephemeral } as const;
+  if (interaction.deferred || interaction.replied) await interaction.followUp(options);
+  else await interaction.reply(options);
+}
+
+/** /facts share:true posts for everyone; the default keeps the answer to the member. */
+export function wantsShare(interaction: ChatInputCommandInteraction): boolean {
+  return interaction.options.getBoolean('share') ?? false;
+}
+
+export function isOnEphemeralMessage(interaction: ComponentInteraction): boolean {
+  return interaction.message?.flags.has(MessageFlags.Ephemeral) ?? false;
+}
