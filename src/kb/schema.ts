@@ -35,7 +35,8 @@ export const dateSchema = z.preprocess(dateToString, isoDate);
  * `as_of` stays a full day: it is when an organizer last checked the entry.
  */
 export const partialDateSchema = z.preprocess(
-  dateToString,
+  // An unquoted `date: 2024` reaches us as a number; it can only mean the year.
+  (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1000 && v <= 9999 ? String(v) : dateToString(v)),
   z
     .string()
     .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'expected a date written YYYY-MM-DD (or YYYY-MM, or YYYY)')
