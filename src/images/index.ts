@@ -1,0 +1,16 @@
+// Screenshot intake: download, identify, decode, fingerprint and re-encode untrusted images.
+// Plain module: nothing here knows about Discord objects or member-facing wording.
+export { DEFAULT_ALLOWED_HOSTS, allowedHostsFor, fetchAttachment } from './fetch.js';
+export type { FetchAttachmentOptions, FetchResult } from './fetch.js';
+export { DEFAULT_DECODE_LIMITS } from './decoder.js';
+export type { DecodeLimits } from './decoder.js';
+export { readImageHeader } from './header.js';
+export type { HeaderResult, ImageHeader } from './header.js';
+export { dhashFromGrayscale, hammingDistance, inspectImage, isDhash } from './inspect.js';
+export type { InspectOptions, InspectResult, InspectedImage } from './inspect.js';
+export { DEFAULT_MAX_OUTPUT_SIDE, reencodeStripped } from './reencode.js';
+export type { ReencodeOptions, ReencodeResult, ReencodedImage } from './reencode.js';
+export { ACCEPTED_FORMATS, IMAGE_REJECTION_CODES, SNIFFED_FORMATS, isAcceptedFormat, isImageRejectionCode } from './rejection.js';
+export type { AcceptedFormat, ImageRejection, ImageRejectionCode, ImageResult, SniffedFormat } from './rejection.js';
+export { sniffImageType } from './sniff.js';
+export { trailingByteCount } from './container.js';
