@@ -215,9 +215,9 @@ function inputSuffix(issue: z.core.$ZodIssue): string {
     if (typeof input === 'string') return ` (this one has ${input.length})`;
     if (Array.isArray(input)) return ` (this one has ${input.length})`;
   }
-  if ((issue.code === 'invalid_format' || issue.code === 'custom') && typeof input === 'string') {
-    return ` (got "${clip(input)}")`;
-  }
+  // Format messages stay as the schema words them ("expected an http(s) address"): the path
+  // already points at the value. A refinement (a date that does not exist) is clearer with it.
+  if (issue.code === 'custom' && typeof input === 'string') return ` (got "${clip(input)}")`;
   return '';
 }
 

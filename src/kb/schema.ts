@@ -18,7 +18,8 @@ const isRealDay = (s: string): boolean => {
 
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date written YYYY-MM-DD')
+  // abort: a malformed date is not also reported as "not a real calendar date".
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date written YYYY-MM-DD', abort: true })
   .refine(isRealDay, 'not a real calendar date');
 
 // YAML 1.1 parsers turn an unquoted 2026-02-12 into a Date; accept both spellings so organizers need not quote dates.
@@ -39,7 +40,7 @@ export const partialDateSchema = z.preprocess(
   (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1000 && v <= 9999 ? String(v) : dateToString(v)),
   z
     .string()
-    .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'expected a date written YYYY-MM-DD (or YYYY-MM, or YYYY)')
+    .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, { error: 'expected a date written YYYY-MM-DD (or YYYY-MM, or YYYY)', abort: true })
     .refine((s) => {
       if (s.length === 10) return isRealDay(s);
       if (s.length === 7) return isRealDay(`${s}-01`);
