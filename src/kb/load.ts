@@ -54,12 +54,18 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
   const now = options.now ?? new Date();
   const problems: KbProblem[] = [];
 
-  const siblings = await readdir(dir).catch(() => [] as string[]);
+  // Listing the folder lets a missing file point at its look-alike (facts.yml), and a wrong
+  // KB_DIR say so instead of leaving four bare "file is missing" lines to puzzle over.
+  const listing = await readdir(dir).then(
+    (names) => ({ names, folderMissing: false }),
+    (err: unknown) => ({ names: [] as string[], folderMissing: errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR' }),
+  );
+  const read = (file: string) => readYaml(dir, file, listing.names, listing.folderMissing);
   const [factsRaw, donorsRaw, alternativesRaw, timelineRaw] = await Promise.all([
-    readYaml(dir, KB_FILES.facts, siblings),
-    readYaml(dir, KB_FILES.donors, siblings),
-    readYaml(dir, KB_FILES.alternatives, siblings),
-    readYaml(dir, KB_FILES.timeline, siblings),
+    read(KB_FILES.facts),
+    read(KB_FILES.donors),
+    read(KB_FILES.alternatives),
+    read(KB_FILES.timeline),
   ]);
 
   const facts = check(KB_FILES.facts, factsRaw, factsFileSchema, problems, (raw, p) => {
@@ -116,7 +122,7 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
 
 type Raw = { ok: true; data: unknown } | { ok: false; problems: KbProblem[] };
 
-async function readYaml(dir: string, file: string, siblings: readonly string[]): Promise<Raw> {
+async function readYaml(dir: string, file: string, siblings: readonly string[], folderMissing: boolean): Promise<Raw> {
   const fileProblem = (message: string): Raw => ({ ok: false, problems: [{ file, path: FILE_LEVEL, message }] });
 
   let source: string;
@@ -124,7 +130,10 @@ async function readYaml(dir: string, file: string, siblings: readonly string[]):
     source = await readFile(path.join(dir, file), 'utf8');
   } catch (err) {
     const code = errorCode(err);
-    if (code === 'ENOENT') return fileProblem(`file is missing${lookalikeHint(file, siblings)}`);
+    if (code === 'ENOENT') {
+      const hint = folderMissing ? ` (there is no folder "${dir}")` : lookalikeHint(file, siblings);
+      return fileProblem(`file is missing${hint}`);
+    }
     if (code === 'EISDIR') return fileProblem('is a folder, expected a YAML file');
     return fileProblem(`cannot be read (${code ?? String(err)})`);
   }

@@ -183,13 +183,13 @@ describe('GIVEN a broken kb THEN the report names file, path and fix, one line e
     ]);
   });
 
-  it('a missing folder reports each file as missing', async () => {
+  it('a missing folder (a wrong KB_DIR) says so on each line', async () => {
     const result = await loadKnowledgeBase('/nonexistent/kb-folder', { now: NOW });
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([
-      'facts.yaml: (file): file is missing',
-      'donors.yaml: (file): file is missing',
-      'alternatives.yaml: (file): file is missing',
-      'timeline.yaml: (file): file is missing',
+      'facts.yaml: (file): file is missing (there is no folder "/nonexistent/kb-folder")',
+      'donors.yaml: (file): file is missing (there is no folder "/nonexistent/kb-folder")',
+      'alternatives.yaml: (file): file is missing (there is no folder "/nonexistent/kb-folder")',
+      'timeline.yaml: (file): file is missing (there is no folder "/nonexistent/kb-folder")',
     ]);
   });
 });
