@@ -48,6 +48,7 @@ function plural(n: number, noun: string): string {
 // Run only as a program, not when a test imports runKbCheck.
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(path.resolve(entry)).href) {
-  const dir = process.argv[2] ?? process.env['KB_DIR'] ?? 'kb';
+  // An empty KB_DIR (a blank line in .env) means "not set", not "the current folder".
+  const dir = process.argv[2] || process.env['KB_DIR'] || 'kb';
   process.exitCode = await runKbCheck(dir);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runKbCheck } from '../../src/scripts/kb-check.js';
@@ -35,5 +36,32 @@ describe('npm run kb:check', () => {
       'alternatives.yaml: alternatives: no alternative has campaign_pick: true; mark the ones the campaign itself points to (Gemini, open-source options) so they are shown first',
       'timeline.yaml: (file): file is missing',
     ]);
+  });
+});
+
+// As organizers run it: the compiled script from dist/ (built by the global test setup), as a process.
+describe('node dist/src/scripts/kb-check.js', () => {
+  const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+  const SCRIPT = 'dist/src/scripts/kb-check.js';
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, KB_DIR: '', ...env } });
+
+  it('GIVEN no argument and no KB_DIR THEN it checks kb/ and exits 0', () => {
+    const { status, stdout, stderr } = run([]);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^kb\/ is valid: .*\n$/);
+    expect(status).toBe(0);
+  });
+
+  it('GIVEN KB_DIR or an argument pointing at a broken kb THEN it exits 1 with one problem per stderr line', () => {
+    const viaEnv = run([], { KB_DIR: 'tests/fixtures/kb-broken/several-problems' });
+    expect(viaEnv.status).toBe(1);
+    expect(viaEnv.stdout).toBe('');
+    expect(viaEnv.stderr.split('\n')).toContain('donors.yaml: donors.1.id: duplicate id "alpha" (already used at donors.0.id)');
+    expect(viaEnv.stderr.trimEnd().split('\n')).toHaveLength(6);
+
+    const viaArg = run(['tests/fixtures/kb-broken/several-problems'], { KB_DIR: 'kb' });
+    expect(viaArg.status).toBe(1);
+    expect(viaArg.stderr).toBe(viaEnv.stderr);
   });
 });
