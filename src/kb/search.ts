@@ -26,7 +26,7 @@ type Scored = { rank: Rank; distance: number; index: number };
  */
 function typoBudget(length: number): number {
   if (length < 4) return 0;
-  if (length < 8) return 1;
+  if (length < 6) return 1;
   return 2;
 }
 
@@ -49,7 +49,8 @@ function score(query: string, terms: readonly string[], index: number): Scored {
   for (const term of terms) {
     if (term === query) return { rank: Rank.Exact, distance: 0, index };
     if (term.startsWith(query)) rank = Math.min(rank, Rank.Prefix);
-    else if (term.includes(query)) rank = Math.min(rank, Rank.Substring);
+    // One typed letter is a start, not a search: "a" inside every word would list everything.
+    else if (query.length > 1 && term.includes(query)) rank = Math.min(rank, Rank.Substring);
     else if (budget > 0) {
       // Compare with the whole term and with its start, so a typo made while still typing
       // ("donatoi" for "donations") is found before the word is finished.
