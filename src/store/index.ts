@@ -54,6 +54,8 @@ export interface Store {
   ping(): Promise<PingResult>;
   /** Removes expired TTL entries under `prefix` on SQL backends (Redis expires them itself). */
   purgeExpired(prefix: string): Promise<number>;
+  /** Deletes every key of this store's namespace. For tests and tooling; never called by the bot. */
+  clearNamespace(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,16 @@ class KeyvStore implements Store {
     } catch (err) {
       if (err instanceof StoreUnavailableError) throw err;
       throw new StoreUnavailableError('purgeExpired', 'backend-error', err);
+    }
+  }
+
+  async clearNamespace(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('clearNamespace', 'closed');
+    try {
+      await withTimeout(this.backendImpl.keyv.clear(), this.opts.opTimeoutMs * 4, 'clearNamespace');
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
+      throw new StoreUnavailableError('clearNamespace', 'backend-error', err);
     }
   }
 
