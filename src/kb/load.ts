@@ -150,7 +150,12 @@ async function readYaml(dir: string, file: string, siblings: readonly string[], 
     };
   }
   if (doc.contents === null) return fileProblem('file is empty');
-  return { ok: true, data: doc.toJS() };
+  try {
+    return { ok: true, data: doc.toJS() };
+  } catch (err) {
+    // toJS refuses alias bombs (&a / *a repeated past yaml's limit): a file problem, not a crash.
+    return fileProblem(`cannot be read as data: ${firstLine(err instanceof Error ? err.message : String(err))}`);
+  }
 }
 
 function lookalikeHint(file: string, siblings: readonly string[]): string {
