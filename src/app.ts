@@ -9,6 +9,10 @@ import type { BotContext } from './bot/types.js';
 import { formatProblems } from './kb/load.js';
 import { KnowledgeBaseHolder } from './kb/holder.js';
 import { createLogger, type Logger } from './log.js';
+import { PledgeService } from './pledges/index.js';
+import { ReviewCards } from './pledges/reviewCards.js';
+import { createSettings } from './settings/index.js';
+import { openStore } from './store/index.js';
 
 export type StartOptions = {
   env: Record<string, string | undefined>;
@@ -34,8 +38,30 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 
   const kb = await KnowledgeBaseHolder.open(config.kbDir, { clock });
   const [commands, events] = await Promise.all([loadCommands(), loadEvents()]);
+  const storeLog = log.child({ component: 'store' });
+  const store = await openStore(config.storeUrl, { log: storeLog });
+  const pledges = new PledgeService({ store, clock, log: storeLog });
+  // Counts must equal a recount of the records even after a crash between two writes.
+  const repaired = await pledges.reconcile().catch((err: unknown) => {
+    log.error({ err }, 'start-up reconciliation failed; counts may be stale until `npm run store:verify`');
+    return null;
+  });
+  if (repaired) {
+    const fixes = [...repaired.campaignFixes, ...repaired.guilds.flatMap((g) => g.fixes)];
+    log[repaired.repaired ? 'warn' : 'info']({ guilds: repaired.guilds.length, fixes }, 'store reconciled');
+  }
   const client = createClient(config);
-  const ctx: BotContext = { config, log, kb, clock, commands };
+  const ctx: BotContext = {
+    config,
+    log,
+    kb,
+    store,
+    settings: createSettings(store, { log: storeLog }),
+    pledges,
+    reviewCards: new ReviewCards(store),
+    clock,
+    commands,
+  };
   const inFlight = new InFlight();
   let accepting = true;
 
@@ -56,6 +82,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     await client.login(config.token);
   } catch (err) {
     await client.destroy();
+    await store.close();
     throw err;
   }
 
@@ -77,6 +104,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
         const drained = await inFlight.drain(graceMs);
         if (!drained) log.warn({ pending: inFlight.size }, 'stopped before all work finished');
         await client.destroy();
+        await store.close();
         log.info('stopped');
       })();
       return stopping;

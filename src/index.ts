@@ -3,6 +3,7 @@ import { startBot, type RunningBot } from './app.js';
 import { ConfigError, loadDotEnv } from './config.js';
 import { KnowledgeBaseInvalidError } from './kb/holder.js';
 import { DiscordjsError, DiscordjsErrorCodes } from 'discord.js';
+import { StoreConfigError, StoreUnavailableError } from './store/index.js';
 
 /** Exit code for a setup problem the person running the bot must fix (config, knowledge base). */
 const EXIT_SETUP = 2;
@@ -11,6 +12,10 @@ function explainStartupFailure(err: unknown): { line: string; code: number } | n
   if (err instanceof ConfigError) return { line: err.message, code: EXIT_SETUP };
   if (err instanceof KnowledgeBaseInvalidError) {
     return { line: `The knowledge base is invalid; fix these and run \`npm run kb:check\`:\n${err.report}`, code: EXIT_SETUP };
+  }
+  if (err instanceof StoreConfigError) return { line: `STORE_URL cannot be used: ${err.message}`, code: EXIT_SETUP };
+  if (err instanceof StoreUnavailableError) {
+    return { line: `The store (STORE_URL) could not be reached: ${err.message}. Check that it is running, then start again.`, code: 1 };
   }
   if (err instanceof DiscordjsError && err.code === DiscordjsErrorCodes.TokenInvalid) {
     return { line: 'DISCORD_TOKEN was refused by Discord: copy a fresh token from the Bot page of your application.', code: EXIT_SETUP };

@@ -11,12 +11,20 @@ import type {
 import type { Config } from '../config.js';
 import type { KnowledgeBaseHolder } from '../kb/holder.js';
 import type { Logger } from '../log.js';
+import type { PledgeService } from '../pledges/index.js';
+import type { ReviewCards } from '../pledges/reviewCards.js';
+import type { SettingsService } from '../settings/index.js';
+import type { Store } from '../store/index.js';
 
 /** Everything a handler may use, passed explicitly so tests can run the real thing or swap a part. */
 export type BotContext = {
   config: Config;
   log: Logger;
   kb: KnowledgeBaseHolder;
+  store: Store;
+  settings: SettingsService;
+  pledges: PledgeService;
+  reviewCards: ReviewCards;
   clock: () => Date;
   commands: ReadonlyMap<string, CommandModule>;
 };

@@ -1,0 +1,80 @@
+// The moderators' side of a pledge: its card in the review channel, kept in step with the pledge.
+import { type Client, type SendableChannels } from 'discord.js';
+import type { PledgeRecord } from '../pledges/index.js';
+import { renderReviewCard, REVIEW_IMAGE_NAME } from '../render/pledge.js';
+import { NO_PINGS } from './respond.js';
+import type { BotContext } from './types.js';
+
+async function sendableChannel(client: Client, channelId: string): Promise<SendableChannels | null> {
+  const channel = await client.channels.fetch(channelId).catch(() => null);
+  return channel?.isSendable() ? channel : null;
+}
+
+/**
+ * Posts the card for a new or replaced pledge. The pledge is already durable: a card that cannot be
+ * posted (no review channel, missing permission) is logged and never undoes the pledge.
+ */
+export async function postReviewCard(
+  client: Client,
+  ctx: BotContext,
+  record: PledgeRecord,
+  image: { bytes: Buffer; ext: string } | null,
+): Promise<boolean> {
+  const settings = await ctx.settings.get(record.guildId);
+  if (!settings.reviewChannelId) return false;
+  const log = ctx.log.child({ guild: record.guildId, pledgeId: record.pledgeId });
+  const channel = await sendableChannel(client, settings.reviewChannelId);
+  if (!channel) {
+    log.warn({ channelId: settings.reviewChannelId }, 'review channel missing or not a text channel; card not posted');
+    return false;
+  }
+  const name = image ? REVIEW_IMAGE_NAME(image.ext) : null;
+  const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: name ? `attachment://${name}` : null });
+  try {
+    const previous = await ctx.reviewCards.get(record.guildId, record.pledgeId);
+    const message = await channel.send({
+      embeds: card.embeds,
+      components: card.components,
+      files: image && name ? [{ attachment: image.bytes, name }] : [],
+      allowedMentions: NO_PINGS,
+    });
+    await ctx.reviewCards.set(record.guildId, record.pledgeId, { channelId: channel.id, messageId: message.id, version: record.version });
+    // The older card shows replaced evidence: remove it, screenshot included.
+    if (previous && previous.messageId !== message.id) await deleteCard(client, previous.channelId, previous.messageId);
+    return true;
+  } catch (err) {
+    log.warn({ err, channelId: channel.id }, 'could not post the review card');
+    return false;
+  }
+}
+
+async function deleteCard(client: Client, channelId: string, messageId: string): Promise<void> {
+  const channel = await sendableChannel(client, channelId);
+  if (channel && 'messages' in channel) await channel.messages.delete(messageId).catch(() => undefined);
+}
+
+/** After a withdrawal: the card says so and loses the screenshot. */
+export async function retireReviewCard(client: Client, ctx: BotContext, record: PledgeRecord): Promise<void> {
+  const ref = await ctx.reviewCards.get(record.guildId, record.pledgeId);
+  if (!ref) return;
+  const settings = await ctx.settings.get(record.guildId);
+  const channel = await sendableChannel(client, ref.channelId);
+  if (channel && 'messages' in channel) {
+    const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: null });
+    await channel.messages
+      .edit(ref.messageId, { embeds: card.embeds, components: [], attachments: [], allowedMentions: NO_PINGS })
+      .catch((err: unknown) => ctx.log.warn({ err, guild: record.guildId }, 'could not update the withdrawn pledge card'));
+  }
+  await ctx.reviewCards.delete(record.guildId, record.pledgeId);
+}
+
+/** Tells the member the decision. A member who closed their DMs is not an error. */
+export async function notifyMember(client: Client, ctx: BotContext, userId: string, content: string): Promise<boolean> {
+  try {
+    await client.users.send(userId, { content, allowedMentions: NO_PINGS });
+    return true;
+  } catch (err) {
+    ctx.log.info({ err, userId }, 'could not DM the member about their pledge');
+    return false;
+  }
+}
