@@ -83,10 +83,11 @@ export class KeyvKV implements KV {
       'setMany',
       entries.map((e) => e.key),
       async () => {
-        // keyv.setMany swallows per-entry failures on adapters without a native setMany (SQLite):
-        // individual sets make every failure visible.
-        const results = await Promise.all(entries.map((e) => this.keyv.set(e.key, e.value, e.ttlMs)));
-        if (results.some((ok) => !ok)) throw new Error('backend refused to store a value');
+        // PostgreSQL writes a batch in one statement and Redis in one MULTI, so there a batch is
+        // all-or-nothing; SQLite's adapter has no setMany and keyv falls back to one set per entry.
+        // Postgres refuses a batch that names a key twice: keep the last value, as sequential sets would.
+        const unique = [...new Map(entries.map((e) => [e.key, e])).values()];
+        await this.keyv.setMany(unique.map((e) => ({ key: e.key, value: e.value, ...(e.ttlMs === undefined ? {} : { ttl: e.ttlMs }) })));
       },
     );
   }

@@ -1,0 +1,893 @@
+// The pledge rules. Every public method resolves only after each of its writes was acknowledged by
+// the backend, and writes in an order that a crash at any point leaves either the old state, or
+// a state that reconcile() repairs (docs/store.md, "Write order").
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { InvalidRecord, ReadResult, Store, StoreLogger } from '../store/index.js';
+import {
+  addTotals,
+  applyChange,
+  contribution,
+  describeDifferences,
+  difference,
+  serversDelta,
+  sumContributions,
+  type Contribution,
+} from './aggregates.js';
+import { DHASH_MAX_DISTANCE, dhashIndexEntries, dhashProbes, hammingHex } from './hashing.js';
+import {
+  CAMPAIGN_ID,
+  keptCopyKey,
+  LOCKS,
+  numberId,
+  pledgeCollections,
+  recordId,
+  type AppliedSubmitOutcome,
+  type HashBucket,
+  type Memo,
+  type PledgeCollections,
+} from './keys.js';
+import {
+  emptyCampaignTotals,
+  emptyTotals,
+  evidenceInputSchema,
+  interactionIdSchema,
+  NOTE_MAX,
+  platformSchema,
+  REJECT_REASON_MAX,
+  snowflakeSchema,
+  type CampaignTotals,
+  type DuplicateRef,
+  type Evidence,
+  type EvidenceInput,
+  type Platform,
+  type PledgeRecord,
+  type PledgeStatus,
+  type Totals,
+} from './schema.js';
+
+/** How long a processed interaction id is remembered (Discord retries well within this). */
+export const INTERACTION_TTL_MS = 60 * 60 * 1000;
+/** At most this many other members are listed in `duplicateOf`. */
+export const MAX_DUPLICATE_REFS = 10;
+/** A hash bucket keeps the newest entries: enough to flag a reused image, bounded if one goes viral. */
+const MAX_BUCKET_ENTRIES = 200;
+const SCAN_BATCH = 200;
+
+// ─── Public types ────────────────────────────────────────────────────────────────────────────────
+
+export type PledgeServiceOptions = {
+  store: Store;
+  clock?: () => Date;
+  log?: StoreLogger;
+  interactionTtlMs?: number;
+  /** Also flag an image used by another member in ANOTHER server (default true). */
+  crossServerDuplicates?: boolean;
+};
+
+export type SubmitInput = {
+  guildId: string;
+  userId: string;
+  interactionId: string;
+  platform: Platform;
+  /** Already sanitized by the caller; stored as given. */
+  note: string;
+  evidence: EvidenceInput | null;
+  /** The screenshot itself, only when the server opted in to keepScreenshots. */
+  keptCopy?: Buffer;
+  /** The server's autoVerify setting: a pledge with evidence and no possible duplicate is verified at once. */
+  autoVerify?: boolean;
+};
+
+export type CountChange = {
+  guild: { before: number; after: number };
+  campaign: { before: number; after: number };
+};
+
+export type SubmitResult =
+  | {
+      outcome: 'created' | 'replaced' | 'unchanged-verified';
+      record: PledgeRecord;
+      possibleDuplicate: boolean;
+      /** null for a first pledge; 'withdrawn' / 'rejected' when a member pledges again. */
+      previousStatus: PledgeStatus | null;
+      /** Counted totals before/after: compare with milestones. Equal for unchanged-verified. */
+      counts: CountChange;
+    }
+  | {
+      outcome: 'duplicate-interaction';
+      /** What the first delivery of this interaction did. */
+      previousOutcome: AppliedSubmitOutcome;
+      record: PledgeRecord | null;
+      possibleDuplicate: boolean;
+    }
+  | { outcome: 'invalid-record'; error: InvalidRecord };
+
+export type ReviewInput = {
+  guildId: string;
+  pledgeId: number;
+  /** The status the reviewer saw; the decision is refused if it changed since. */
+  expectedStatus: 'pending' | 'verified' | 'rejected';
+  decision: 'verified' | 'rejected';
+  reviewerId: string;
+  reason?: string;
+  interactionId?: string;
+};
+
+export type ReviewResult =
+  | { ok: true; record: PledgeRecord; previousStatus: PledgeStatus; counts: CountChange | null; duplicateInteraction: boolean }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'status-changed'; record: PledgeRecord }
+  | { ok: false; reason: 'no-change'; record: PledgeRecord }
+  | { ok: false; reason: 'invalid-record'; error: InvalidRecord };
+
+export type WithdrawInput = { guildId: string; userId: string; interactionId?: string };
+
+export type WithdrawResult =
+  | {
+      ok: true;
+      /** What remains (see docs/store.md "Privacy"); null if a damaged record had to be deleted. */
+      record: PledgeRecord | null;
+      previousStatus: PledgeStatus | null;
+      /** The kept screenshot's blob key, already deleted from store.blobs; null if none was kept. */
+      keptCopyKey: string | null;
+      counts: CountChange | null;
+      duplicateInteraction: boolean;
+    }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'already-withdrawn'; record: PledgeRecord };
+
+export type PledgeLookup = { ok: true; record: PledgeRecord | null } | { ok: false; error: InvalidRecord };
+
+export type GuildReconcileReport = {
+  guildId: string;
+  /** Pledge numbers examined (1..last number handed out). */
+  numbersScanned: number;
+  pledgesCounted: number;
+  invalidRecords: InvalidRecord[];
+  /** Numbers whose holder now has another number (left by a crash mid-submit): harmless gaps. */
+  staleNumbers: number[];
+  hashIndexEntriesRestored: number;
+  /** One line per repaired field, e.g. "server 123 counted: 4 → 5". Empty when all was right. */
+  fixes: string[];
+  totals: Totals;
+};
+
+export type ReconcileReport = {
+  guilds: GuildReconcileReport[];
+  campaignFixes: string[];
+  campaign: CampaignTotals;
+  /** True when anything was rewritten. */
+  repaired: boolean;
+};
+
+export class PledgeInputError extends Error {
+  override name = 'PledgeInputError';
+  constructor(readonly issues: string[]) {
+    super(`invalid pledge input: ${issues.join('; ')}`);
+  }
+}
+
+// ─── Input validation ────────────────────────────────────────────────────────────────────────────
+
+const submitInputSchema = z.object({
+  guildId: snowflakeSchema,
+  userId: snowflakeSchema,
+  interactionId: interactionIdSchema,
+  platform: platformSchema,
+  note: z.string().max(NOTE_MAX),
+  evidence: evidenceInputSchema.nullable(),
+  keptCopy: z.instanceof(Buffer).optional(),
+  autoVerify: z.boolean().optional(),
+});
+const reviewInputSchema = z.object({
+  guildId: snowflakeSchema,
+  pledgeId: z.number().int().positive(),
+  expectedStatus: z.enum(['pending', 'verified', 'rejected']),
+  decision: z.enum(['verified', 'rejected']),
+  reviewerId: snowflakeSchema,
+  reason: z.string().max(REJECT_REASON_MAX).optional(),
+  interactionId: interactionIdSchema.optional(),
+});
+const withdrawInputSchema = z.object({
+  guildId: snowflakeSchema,
+  userId: snowflakeSchema,
+  interactionId: interactionIdSchema.optional(),
+});
+const guildIdInput = snowflakeSchema;
+
+function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new PledgeInputError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+// ─── Service ─────────────────────────────────────────────────────────────────────────────────────
+
+export class PledgeService {
+  private readonly store: Store;
+  private readonly c: PledgeCollections;
+  private readonly clock: () => Date;
+  private readonly log: StoreLogger;
+  private readonly interactionTtlMs: number;
+  private readonly crossServer: boolean;
+  private readonly registered = new Set<string>();
+
+  constructor(opts: PledgeServiceOptions) {
+    this.store = opts.store;
+    this.c = pledgeCollections(opts.store);
+    this.clock = opts.clock ?? (() => new Date());
+    this.log = opts.log ?? opts.store.log;
+    this.interactionTtlMs = opts.interactionTtlMs ?? INTERACTION_TTL_MS;
+    this.crossServer = opts.crossServerDuplicates ?? true;
+  }
+
+  // ── Reads ──
+
+  async get(guildId: string, userId: string): Promise<PledgeLookup> {
+    parseInput(guildIdInput, guildId);
+    parseInput(snowflakeSchema, userId);
+    return lookup(await this.c.records.read(recordId(guildId, userId)));
+  }
+
+  async getByNumber(guildId: string, pledgeId: number): Promise<PledgeLookup> {
+    parseInput(guildIdInput, guildId);
+    const num = await this.c.numbers.read(numberId(guildId, pledgeId));
+    if (!num.ok) return { ok: false, error: num.error };
+    if (!num.value) return { ok: true, record: null };
+    const rec = await this.c.records.read(recordId(guildId, num.value.userId));
+    if (!rec.ok) return { ok: false, error: rec.error };
+    // A number left behind by an interrupted submit points at a member who holds another number.
+    return { ok: true, record: rec.value?.pledgeId === pledgeId ? rec.value : null };
+  }
+
+  /** One read. A damaged aggregate is rebuilt on the spot (and logged) rather than shown as zero. */
+  async totals(guildId: string): Promise<Totals> {
+    parseInput(guildIdInput, guildId);
+    const r = await this.c.guildTotals.read(guildId);
+    if (r.ok) return r.value ?? emptyTotals();
+    this.log.error({ guildId }, 'pledges: server totals damaged, recounting');
+    const report = await this.reconcile(guildId);
+    return report.guilds[0]?.totals ?? emptyTotals();
+  }
+
+  /** One read, like totals(). */
+  async campaignTotals(): Promise<CampaignTotals> {
+    const r = await this.c.campaign.read(CAMPAIGN_ID);
+    if (r.ok) return r.value ?? emptyCampaignTotals();
+    this.log.error({}, 'pledges: campaign totals damaged, summing server totals');
+    return (await this.store.withLock(LOCKS.totals, () => this.recomputeCampaignLocked())).campaign;
+  }
+
+  /** Every server that ever had a pledge, in first-pledge order. */
+  async *guilds(): AsyncGenerator<string> {
+    const last = await this.readLast(this.c.guildSeq, CAMPAIGN_ID, (n) => this.c.guildIdx.readMany(range(n, SCAN_BATCH).map(String)));
+    const seen = new Set<string>();
+    for (let start = 1; start <= last; start += SCAN_BATCH) {
+      const ids = range(start, Math.min(SCAN_BATCH, last - start + 1)).map(String);
+      for (const r of await this.c.guildIdx.readMany(ids)) {
+        const g = r.ok ? r.value?.guildId : undefined;
+        if (g !== undefined && !seen.has(g)) {
+          seen.add(g);
+          yield g;
+        }
+      }
+    }
+  }
+
+  /** A server's pledges in number order, read in batches (damaged records are logged and skipped). */
+  async *pledges(guildId: string): AsyncGenerator<PledgeRecord> {
+    parseInput(guildIdInput, guildId);
+    for await (const batch of this.scan(guildId)) {
+      for (const item of batch) if (item.kind === 'record') yield item.record;
+    }
+  }
+
+  // ── Submit ──
+
+  async submit(input: SubmitInput): Promise<SubmitResult> {
+    const inp = parseInput(submitInputSchema, input);
+    const { guildId: g, userId: u } = inp;
+    return this.store.withLock(LOCKS.guild(g), async () => {
+      const memo = await this.readMemo(inp.interactionId);
+      if (memo) {
+        const current = await this.c.records.read(recordId(g, u));
+        const record = current.ok ? (current.value ?? null) : null;
+        return {
+          outcome: 'duplicate-interaction',
+          previousOutcome: memo.op === 'submit' ? memo.outcome : 'unchanged-verified',
+          record,
+          possibleDuplicate: memo.op === 'submit' ? memo.possibleDuplicate : false,
+        };
+      }
+
+      const existingRead = await this.c.records.read(recordId(g, u));
+      if (!existingRead.ok) return { outcome: 'invalid-record', error: existingRead.error };
+      const existing = existingRead.value ?? null;
+
+      // The memo expired (or its write was cut off) but the record says this interaction made it.
+      if (existing && existing.interactionId === inp.interactionId) {
+        return {
+          outcome: 'duplicate-interaction',
+          previousOutcome: existing.createdAt === existing.updatedAt ? 'created' : 'replaced',
+          record: existing,
+          possibleDuplicate: existing.duplicateOf.length > 0,
+        };
+      }
+
+      const now = this.clock().toISOString();
+
+      if (existing?.status === 'verified') {
+        const counts = await this.currentCounts(g);
+        await this.writeMemo(inp.interactionId, {
+          op: 'submit',
+          guildId: g,
+          userId: u,
+          outcome: 'unchanged-verified',
+          possibleDuplicate: existing.duplicateOf.length > 0,
+        });
+        return {
+          outcome: 'unchanged-verified',
+          record: existing,
+          possibleDuplicate: existing.duplicateOf.length > 0,
+          previousStatus: 'verified',
+          counts,
+        };
+      }
+
+      const duplicateOf = inp.evidence ? await this.findDuplicates(g, u, inp.evidence) : [];
+      const possibleDuplicate = duplicateOf.length > 0;
+      const autoVerified = inp.autoVerify === true && inp.evidence !== null && !possibleDuplicate;
+      const evidence: Evidence | null = inp.evidence
+        ? { ...inp.evidence, ...(inp.keptCopy ? { keptCopyKey: keptCopyKey(g, u) } : {}) }
+        : null;
+
+      let pledgeId: number;
+      if (existing) {
+        pledgeId = existing.pledgeId;
+      } else {
+        await this.ensureRegistered(g);
+        pledgeId = await this.allocateNumber(g, u);
+      }
+
+      const outcome: AppliedSubmitOutcome = existing?.status === 'pending' ? 'replaced' : 'created';
+      const record: PledgeRecord = {
+        pledgeId,
+        guildId: g,
+        userId: u,
+        status: autoVerified ? 'verified' : 'pending',
+        platform: inp.platform,
+        note: inp.note,
+        evidence,
+        duplicateOf,
+        // Replacing evidence keeps the pledge's date; pledging again after withdraw/reject is a new pledge.
+        createdAt: outcome === 'replaced' && existing ? existing.createdAt : now,
+        updatedAt: now,
+        ...(autoVerified ? { reviewedAt: now } : {}),
+        version: existing ? existing.version + 1 : 1,
+        interactionId: inp.interactionId,
+      };
+
+      // Index before the record: a committed record is always findable by hash. An entry whose
+      // record never landed is ignored on lookup (it must match the record's current hash).
+      const oldKeys = existing?.evidence ? hashIds(existing.evidence) : [];
+      const newKeys = evidence ? hashIds(evidence) : [];
+      await this.indexRemove(oldKeys.filter((k) => !newKeys.includes(k)), g, u);
+      await this.indexAdd(newKeys, g, u);
+      await this.c.records.write(recordId(g, u), record);
+
+      // The record is written first, so a blob can never outlive every record that names it.
+      if (inp.keptCopy && evidence) await this.store.blobs.put(keptCopyKey(g, u), inp.keptCopy);
+      else if (existing?.evidence?.keptCopyKey) await this.store.blobs.delete(existing.evidence.keptCopyKey);
+
+      const counts = await this.updateTotals(g, contribution(existing), contribution(record), now);
+      await this.writeMemo(inp.interactionId, { op: 'submit', guildId: g, userId: u, outcome, possibleDuplicate });
+      if (possibleDuplicate) {
+        this.log.info({ guildId: g, userId: u, pledgeId, duplicateOf }, 'pledges: possible duplicate evidence');
+      }
+      return { outcome, record, possibleDuplicate, previousStatus: existing?.status ?? null, counts };
+    });
+  }
+
+  // ── Review ──
+
+  async review(input: ReviewInput): Promise<ReviewResult> {
+    const inp = parseInput(reviewInputSchema, input);
+    const g = inp.guildId;
+    return this.store.withLock(LOCKS.guild(g), async () => {
+      const memo = inp.interactionId ? await this.readMemo(inp.interactionId) : undefined;
+      if (memo) {
+        const again = await this.c.records.read(recordId(memo.guildId, memo.userId));
+        if (!again.ok) return { ok: false, reason: 'invalid-record', error: again.error };
+        if (!again.value) return { ok: false, reason: 'not-found' };
+        return { ok: true, record: again.value, previousStatus: again.value.status, counts: null, duplicateInteraction: true };
+      }
+
+      const found = await this.getByNumber(g, inp.pledgeId);
+      if (!found.ok) return { ok: false, reason: 'invalid-record', error: found.error };
+      const existing = found.record;
+      if (!existing) return { ok: false, reason: 'not-found' };
+      if (existing.status !== inp.expectedStatus) return { ok: false, reason: 'status-changed', record: existing };
+      if (existing.status === inp.decision) return { ok: false, reason: 'no-change', record: existing };
+
+      const now = this.clock().toISOString();
+      const { rejectReason: _dropped, ...rest } = existing;
+      const record: PledgeRecord = {
+        ...rest,
+        status: inp.decision,
+        reviewedAt: now,
+        reviewerId: inp.reviewerId,
+        ...(inp.decision === 'rejected' && inp.reason !== undefined ? { rejectReason: inp.reason } : {}),
+        updatedAt: now,
+        interactionId: inp.interactionId ?? localInteractionId(),
+      };
+      await this.c.records.write(recordId(g, existing.userId), record);
+      const counts = await this.updateTotals(g, contribution(existing), contribution(record), now);
+      if (inp.interactionId) {
+        await this.writeMemo(inp.interactionId, { op: 'review', guildId: g, userId: existing.userId, pledgeId: existing.pledgeId });
+      }
+      return { ok: true, record, previousStatus: existing.status, counts, duplicateInteraction: false };
+    });
+  }
+
+  // ── Withdraw ──
+
+  async withdraw(input: WithdrawInput): Promise<WithdrawResult> {
+    const inp = parseInput(withdrawInputSchema, input);
+    const { guildId: g, userId: u } = inp;
+    return this.store.withLock(LOCKS.guild(g), async () => {
+      const memo = inp.interactionId ? await this.readMemo(inp.interactionId) : undefined;
+      const read = await this.c.records.read(recordId(g, u));
+      if (memo) {
+        // Even if the member pledged again since, a redelivered withdraw must not withdraw that.
+        const record = read.ok ? (read.value ?? null) : null;
+        return { ok: true, record, previousStatus: null, keptCopyKey: null, counts: null, duplicateInteraction: true };
+      }
+      const now = this.clock().toISOString();
+      if (!read.ok) return this.eraseDamaged(g, u, read.error, now);
+      const existing = read.value;
+      if (!existing) return { ok: false, reason: 'not-found' };
+      if (existing.status === 'withdrawn') return { ok: false, reason: 'already-withdrawn', record: existing };
+
+      // Erase in the order that never leaves personal data unreachable by a retry: the index
+      // entries and the blob go first; the record (which a retry reads to find them) goes last.
+      if (existing.evidence) await this.indexRemove(hashIds(existing.evidence), g, u);
+      const blobKey = existing.evidence?.keptCopyKey ?? null;
+      await this.store.blobs.delete(blobKey ?? keptCopyKey(g, u));
+
+      const record: PledgeRecord = {
+        pledgeId: existing.pledgeId,
+        guildId: g,
+        userId: u,
+        status: 'withdrawn',
+        platform: existing.platform,
+        note: '',
+        evidence: null,
+        duplicateOf: [],
+        createdAt: existing.createdAt,
+        updatedAt: now,
+        version: existing.version,
+        interactionId: inp.interactionId ?? localInteractionId(),
+      };
+      await this.c.records.write(recordId(g, u), record);
+      const counts = await this.updateTotals(g, contribution(existing), contribution(record), now);
+      if (inp.interactionId) await this.writeMemo(inp.interactionId, { op: 'withdraw', guildId: g, userId: u });
+      return { ok: true, record, previousStatus: existing.status, keptCopyKey: blobKey, counts, duplicateInteraction: false };
+    });
+  }
+
+  /** A member asked to be erased but their record is unreadable: erase what can be identified. */
+  private async eraseDamaged(g: string, u: string, error: InvalidRecord, now: string): Promise<WithdrawResult> {
+    const raw = error.raw;
+    const field = (obj: unknown, k: string): unknown =>
+      typeof obj === 'object' && obj !== null && k in obj ? (obj as Record<string, unknown>)[k] : undefined;
+    const evidence = field(raw, 'evidence');
+    const sha = field(evidence, 'sha256');
+    const dh = field(evidence, 'dhash');
+    const ids: string[] = [];
+    if (typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha)) ids.push(`sha:${sha}`);
+    if (typeof dh === 'string' && /^[0-9a-f]{16}$/.test(dh)) ids.push(...dhashIndexEntries(dh).map((e) => `dh:${e.band}:${e.value}`));
+    await this.indexRemove(ids, g, u);
+    await this.store.blobs.delete(keptCopyKey(g, u));
+    const pledgeId = field(raw, 'pledgeId');
+    const createdAt = field(raw, 'createdAt');
+    let record: PledgeRecord | null = null;
+    if (typeof pledgeId === 'number' && Number.isInteger(pledgeId) && pledgeId > 0) {
+      record = {
+        pledgeId,
+        guildId: g,
+        userId: u,
+        status: 'withdrawn',
+        platform: 'other',
+        note: '',
+        evidence: null,
+        duplicateOf: [],
+        createdAt: typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) ? new Date(createdAt).toISOString() : now,
+        updatedAt: now,
+        version: 1,
+        interactionId: localInteractionId(),
+      };
+      await this.c.records.write(recordId(g, u), record);
+    } else {
+      await this.c.records.delete(recordId(g, u));
+    }
+    this.log.warn({ guildId: g, userId: u, key: error.key }, 'pledges: erased a damaged record on withdraw; run store:verify');
+    return { ok: true, record, previousStatus: null, keptCopyKey: keptCopyKey(g, u), counts: null, duplicateInteraction: false };
+  }
+
+  // ── Reconciliation ──
+
+  /**
+   * Recounts from the records and rewrites whatever disagrees: one server (its totals, its hash
+   * index entries; the campaign totals move by the same difference), or with no argument every
+   * server and then the campaign totals from the sum of servers.
+   */
+  async reconcile(guildId?: string): Promise<ReconcileReport> {
+    if (guildId !== undefined) {
+      parseInput(guildIdInput, guildId);
+      const report = await this.store.withLock(LOCKS.guild(guildId), () => this.reconcileGuildLocked(guildId));
+      const campaign = await this.campaignTotals();
+      return { guilds: [report], campaignFixes: [], campaign, repaired: report.fixes.length > 0 || report.hashIndexEntriesRestored > 0 };
+    }
+    const reports: GuildReconcileReport[] = [];
+    for await (const g of this.guilds()) {
+      reports.push(await this.store.withLock(LOCKS.guild(g), () => this.reconcileGuildLocked(g)));
+    }
+    const { fixes, campaign } = await this.store.withLock(LOCKS.totals, () => this.recomputeCampaignLocked());
+    const repaired = fixes.length > 0 || reports.some((r) => r.fixes.length > 0 || r.hashIndexEntriesRestored > 0);
+    return { guilds: reports, campaignFixes: fixes, campaign, repaired };
+  }
+
+  /** Deletes expired interaction memos (SQL backends keep expired rows until read). */
+  async purgeExpiredMemos(): Promise<number> {
+    return this.store.purgeExpired('ix:');
+  }
+
+  private async reconcileGuildLocked(g: string): Promise<GuildReconcileReport> {
+    const contributions: Contribution[] = [];
+    const invalidRecords: InvalidRecord[] = [];
+    const staleNumbers: number[] = [];
+    let numbersScanned = 0;
+    let restored = 0;
+    const fixes: string[] = [];
+
+    const lastRead = await this.c.seqs.read(g);
+    for await (const batch of this.scan(g)) {
+      numbersScanned += batch.length;
+      const withEvidence: PledgeRecord[] = [];
+      for (const item of batch) {
+        if (item.kind === 'record') {
+          contributions.push(contribution(item.record) ?? { status: item.record.status, day: null });
+          if (item.record.evidence) withEvidence.push(item.record);
+        } else if (item.kind === 'invalid') invalidRecords.push(item.error);
+        else if (item.kind === 'stale') staleNumbers.push(item.n);
+      }
+      restored += await this.restoreIndex(withEvidence);
+    }
+    // scan() already rewrote a damaged counter from the number index; report it.
+    if (!lastRead.ok) fixes.push(`server ${g} last pledge number: damaged → ${numbersScanned}`);
+    if (numbersScanned > 0) await this.ensureRegistered(g);
+
+    const nowIso = this.clock().toISOString();
+    const actual = sumContributions(contributions, nowIso);
+    await this.store.withLock(LOCKS.totals, async () => {
+      const stored = await this.c.guildTotals.read(g);
+      const before = stored.ok ? (stored.value ?? emptyTotals()) : null;
+      const lines = before ? describeDifferences(`server ${g}`, before, actual) : [`server ${g} totals: damaged → recounted`];
+      if (lines.length === 0) return;
+      fixes.push(...lines);
+      await this.c.guildTotals.write(g, actual);
+      const campaign = await this.c.campaign.read(CAMPAIGN_ID);
+      if (before && campaign.ok) {
+        const base = campaign.value ?? emptyCampaignTotals();
+        const next = addTotals(base, difference(actual, before), nowIso);
+        next.servers += serversDelta(before.counted, actual.counted);
+        await this.c.campaign.write(CAMPAIGN_ID, next);
+      } else {
+        await this.recomputeCampaignLocked();
+      }
+    });
+    if (invalidRecords.length > 0) {
+      this.log.error({ guildId: g, keys: invalidRecords.map((e) => e.key) }, 'pledges: damaged records are not counted');
+    }
+    const finalTotals = fixes.length > 0 ? actual : await this.readTotalsOrEmpty(g);
+    return {
+      guildId: g,
+      numbersScanned,
+      pledgesCounted: contributions.length,
+      invalidRecords,
+      staleNumbers,
+      hashIndexEntriesRestored: restored,
+      fixes,
+      totals: finalTotals,
+    };
+  }
+
+  /** Caller holds LOCKS.totals, under which every server total is written: the sum is consistent. */
+  private async recomputeCampaignLocked(): Promise<{ fixes: string[]; campaign: CampaignTotals }> {
+    const nowIso = this.clock().toISOString();
+    let sum = emptyCampaignTotals();
+    for await (const g of this.guilds()) {
+      const t = await this.c.guildTotals.read(g);
+      if (!t.ok) {
+        this.log.error({ guildId: g }, 'pledges: damaged server totals left out of the campaign sum; reconcile that server');
+        continue;
+      }
+      if (!t.value) continue;
+      sum = addTotals(sum, t.value, nowIso);
+      if (t.value.counted > 0) sum.servers += 1;
+    }
+    const stored = await this.c.campaign.read(CAMPAIGN_ID);
+    const before = stored.ok ? (stored.value ?? emptyCampaignTotals()) : null;
+    const fixes = before ? describeDifferences('campaign', before, sum) : ['campaign totals: damaged → recounted'];
+    if (fixes.length === 0 && before) return { fixes, campaign: before };
+    await this.c.campaign.write(CAMPAIGN_ID, sum);
+    return { fixes, campaign: sum };
+  }
+
+  // ── Internals: numbering, registry, totals ──
+
+  private async allocateNumber(g: string, u: string): Promise<number> {
+    const last = await this.readLast(this.c.seqs, g, (n) => this.c.numbers.readMany(range(n, SCAN_BATCH).map((i) => numberId(g, i))));
+    const n = last + 1;
+    // Counter first: a crash after it burns number n (a gap), never hands it out twice.
+    await this.c.seqs.write(g, { last: n });
+    await this.c.numbers.write(numberId(g, n), { userId: u });
+    return n;
+  }
+
+  /**
+   * Reads a `{ last }` counter; if it is damaged, finds the highest used slot by probing in
+   * batches (rare, logged) so that numbering continues instead of failing every submission.
+   */
+  private async readLast(
+    col: PledgeCollections['seqs'],
+    id: string,
+    probe: (start: number) => Promise<Array<ReadResult<unknown>>>,
+  ): Promise<number> {
+    const r = await col.read(id);
+    if (r.ok) return r.value?.last ?? 0;
+    this.log.error({ key: r.error.key }, 'pledges: damaged counter, recovering it from the index');
+    let highest = 0;
+    for (let start = 1; ; start += SCAN_BATCH) {
+      const rows = await probe(start);
+      let any = false;
+      rows.forEach((row, i) => {
+        if (!row.ok || row.value !== undefined) {
+          any = true;
+          highest = start + i;
+        }
+      });
+      if (!any) break;
+    }
+    await col.write(id, { last: highest });
+    return highest;
+  }
+
+  private async ensureRegistered(g: string): Promise<void> {
+    if (this.registered.has(g)) return;
+    const known = await this.c.guildReg.read(g);
+    if (known.ok && known.value) {
+      this.registered.add(g);
+      return;
+    }
+    await this.store.withLock(LOCKS.registry, async () => {
+      const again = await this.c.guildReg.read(g);
+      if (again.ok && again.value) return;
+      const last = await this.readLast(this.c.guildSeq, CAMPAIGN_ID, (n) => this.c.guildIdx.readMany(range(n, SCAN_BATCH).map(String)));
+      const n = last + 1;
+      await this.c.guildSeq.write(CAMPAIGN_ID, { last: n });
+      await this.c.guildIdx.write(String(n), { guildId: g });
+      await this.c.guildReg.write(g, { n });
+    });
+    this.registered.add(g);
+  }
+
+  private async readTotalsOrEmpty(g: string): Promise<Totals> {
+    const r = await this.c.guildTotals.read(g);
+    return r.ok ? (r.value ?? emptyTotals()) : emptyTotals();
+  }
+
+  private async currentCounts(g: string): Promise<CountChange> {
+    const [t, c] = await Promise.all([this.c.guildTotals.read(g), this.c.campaign.read(CAMPAIGN_ID)]);
+    const gc = t.ok ? (t.value?.counted ?? 0) : 0;
+    const cc = c.ok ? (c.value?.counted ?? 0) : 0;
+    return { guild: { before: gc, after: gc }, campaign: { before: cc, after: cc } };
+  }
+
+  /**
+   * Server totals, then campaign totals, both under LOCKS.totals. A crash between the two leaves
+   * the campaign behind by this change; reconcile() without a server id re-sums it.
+   */
+  private async updateTotals(g: string, before: Contribution | null, after: Contribution | null, nowIso: string): Promise<CountChange> {
+    return this.store.withLock(LOCKS.totals, async () => {
+      const [gr, cr] = await Promise.all([this.c.guildTotals.read(g), this.c.campaign.read(CAMPAIGN_ID)]);
+      if (!gr.ok) {
+        // Cannot apply a change to an unreadable total: recount this server (the record is already
+        // written, so the recount includes it) and re-sum the campaign.
+        const counted = await this.recountLocked(g, nowIso);
+        const { campaign } = await this.recomputeCampaignLocked();
+        return { guild: { before: counted.counted, after: counted.counted }, campaign: { before: campaign.counted, after: campaign.counted } };
+      }
+      const gBefore = gr.value ?? emptyTotals();
+      const gAfter = applyChange(gBefore, before, after, nowIso);
+      await this.c.guildTotals.write(g, gAfter);
+      if (!cr.ok) {
+        const { campaign } = await this.recomputeCampaignLocked();
+        return { guild: { before: gBefore.counted, after: gAfter.counted }, campaign: { before: campaign.counted, after: campaign.counted } };
+      }
+      const cBefore = cr.value ?? emptyCampaignTotals();
+      const cAfter = addTotals(cBefore, difference(gAfter, gBefore), nowIso);
+      cAfter.servers += serversDelta(gBefore.counted, gAfter.counted);
+      await this.c.campaign.write(CAMPAIGN_ID, cAfter);
+      return { guild: { before: gBefore.counted, after: gAfter.counted }, campaign: { before: cBefore.counted, after: cAfter.counted } };
+    });
+  }
+
+  private async recountLocked(g: string, nowIso: string): Promise<Totals> {
+    const contributions: Contribution[] = [];
+    for await (const batch of this.scan(g)) {
+      for (const item of batch) if (item.kind === 'record') contributions.push(contribution(item.record) ?? { status: item.record.status, day: null });
+    }
+    const totals = sumContributions(contributions, nowIso);
+    await this.c.guildTotals.write(g, totals);
+    this.log.error({ guildId: g }, 'pledges: server totals were damaged and have been recounted');
+    return totals;
+  }
+
+  /** Walks pledge numbers 1..last in batches: two round trips per batch, no giant value. */
+  private async *scan(g: string): AsyncGenerator<ScanItem[]> {
+    const last = await this.readLast(this.c.seqs, g, (n) => this.c.numbers.readMany(range(n, SCAN_BATCH).map((i) => numberId(g, i))));
+    for (let start = 1; start <= last; start += SCAN_BATCH) {
+      const ns = range(start, Math.min(SCAN_BATCH, last - start + 1));
+      const nums = await this.c.numbers.readMany(ns.map((n) => numberId(g, n)));
+      const holders: Array<{ n: number; userId: string }> = [];
+      const items: ScanItem[] = [];
+      nums.forEach((r, i) => {
+        const n = ns[i] ?? 0;
+        if (!r.ok) items.push({ kind: 'invalid', n, error: r.error });
+        else if (r.value) holders.push({ n, userId: r.value.userId });
+      });
+      const recs = await this.c.records.readMany(holders.map((h) => recordId(g, h.userId)));
+      recs.forEach((r, i) => {
+        const h = holders[i];
+        if (!h) return;
+        if (!r.ok) items.push({ kind: 'invalid', n: h.n, error: r.error });
+        else if (r.value && r.value.pledgeId === h.n && r.value.guildId === g && r.value.userId === h.userId) {
+          items.push({ kind: 'record', n: h.n, record: r.value });
+        } else items.push({ kind: 'stale', n: h.n });
+      });
+      yield items;
+    }
+  }
+
+  // ── Internals: hash index ──
+
+  private async findDuplicates(g: string, u: string, evidence: EvidenceInput): Promise<DuplicateRef[]> {
+    const probeIds = [`sha:${evidence.sha256}`, ...dhashProbes(evidence.dhash).map((p) => `dh:${p.band}:${p.value}`)];
+    const buckets = await this.c.hashes.readMany(probeIds);
+    const candidates = new Map<string, { g: string; u: string }>();
+    for (const b of buckets) {
+      if (!b.ok || !b.value) continue;
+      for (const e of b.value.entries) {
+        if (e.u === u) continue; // the same person may reuse their own screenshot in another server
+        if (e.g !== g && !this.crossServer) continue;
+        candidates.set(recordId(e.g, e.u), e);
+      }
+    }
+    if (candidates.size === 0) return [];
+    const ids = [...candidates.keys()].slice(0, 100);
+    const records = await this.c.records.readMany(ids);
+    const refs: DuplicateRef[] = [];
+    for (const r of records) {
+      const other = r.ok ? r.value : undefined;
+      if (!other?.evidence) continue;
+      const distance = hammingHex(other.evidence.dhash, evidence.dhash);
+      const reason = other.evidence.sha256 === evidence.sha256 ? 'sha256' : distance <= DHASH_MAX_DISTANCE ? 'dhash' : null;
+      if (!reason) continue; // stale index entry or a band collision
+      refs.push({
+        pledgeId: other.pledgeId,
+        userId: other.userId,
+        reason,
+        ...(reason === 'dhash' ? { distance } : {}),
+        ...(other.guildId !== g ? { guildId: other.guildId } : {}),
+      });
+    }
+    refs.sort(
+      (a, b) =>
+        Number(a.guildId !== undefined) - Number(b.guildId !== undefined) ||
+        Number(a.reason === 'dhash') - Number(b.reason === 'dhash') ||
+        (a.distance ?? 0) - (b.distance ?? 0) ||
+        a.pledgeId - b.pledgeId,
+    );
+    return refs.slice(0, MAX_DUPLICATE_REFS);
+  }
+
+  private async indexAdd(ids: readonly string[], g: string, u: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.store.withLock(
+      ids.map((id) => LOCKS.hash(id)),
+      async () => {
+        const buckets = await this.c.hashes.readMany(ids);
+        const writes: Array<{ id: string; value: HashBucket }> = [];
+        buckets.forEach((b, i) => {
+          const id = ids[i] ?? '';
+          const entries = b.ok ? (b.value?.entries ?? []) : [];
+          if (entries.some((e) => e.g === g && e.u === u)) return;
+          writes.push({ id, value: { entries: [...entries, { g, u }].slice(-MAX_BUCKET_ENTRIES) } });
+        });
+        await this.c.hashes.writeMany(writes);
+        return writes.length;
+      },
+    );
+  }
+
+  private async indexRemove(ids: readonly string[], g: string, u: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.store.withLock(
+      ids.map((id) => LOCKS.hash(id)),
+      async () => {
+        const buckets = await this.c.hashes.readMany(ids);
+        const writes: Array<{ id: string; value: HashBucket }> = [];
+        const deletes: string[] = [];
+        buckets.forEach((b, i) => {
+          const id = ids[i] ?? '';
+          if (!b.ok) {
+            deletes.push(id); // unreadable: drop it rather than keep a member's hash we cannot see
+            return;
+          }
+          if (!b.value) return;
+          const entries = b.value.entries.filter((e) => !(e.g === g && e.u === u));
+          if (entries.length === b.value.entries.length) return;
+          if (entries.length === 0) deletes.push(id);
+          else writes.push({ id, value: { entries } });
+        });
+        await this.c.hashes.writeMany(writes);
+        await this.c.hashes.deleteMany(deletes);
+      },
+    );
+  }
+
+  private async restoreIndex(records: readonly PledgeRecord[]): Promise<number> {
+    let restored = 0;
+    for (const r of records) {
+      if (r.evidence) restored += await this.indexAdd(hashIds(r.evidence), r.guildId, r.userId);
+    }
+    return restored;
+  }
+
+  // ── Internals: idempotency ──
+
+  private async readMemo(interactionId: string): Promise<Memo | undefined> {
+    const r = await this.c.memos.read(interactionId);
+    return r.ok ? r.value : undefined;
+  }
+
+  private async writeMemo(interactionId: string, memo: Memo): Promise<void> {
+    await this.c.memos.write(interactionId, memo, this.interactionTtlMs);
+  }
+}
+
+type ScanItem =
+  | { kind: 'record'; n: number; record: PledgeRecord }
+  | { kind: 'invalid'; n: number; error: InvalidRecord }
+  | { kind: 'stale'; n: number };
+
+function hashIds(e: { sha256: string; dhash: string }): string[] {
+  return [`sha:${e.sha256}`, ...dhashIndexEntries(e.dhash).map((x) => `dh:${x.band}:${x.value}`)];
+}
+
+function range(start: number, count: number): number[] {
+  return Array.from({ length: Math.max(0, count) }, (_, i) => start + i);
+}
+
+function lookup(r: ReadResult<PledgeRecord>): PledgeLookup {
+  return r.ok ? { ok: true, record: r.value ?? null } : { ok: false, error: r.error };
+}
+
+/** For changes made without a Discord interaction (scripts): still unique, still a valid id. */
+function localInteractionId(): string {
+  return `local-${randomUUID()}`;
+}
