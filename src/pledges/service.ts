@@ -112,12 +112,18 @@ export type ReviewInput = {
   reviewerId: string;
   reason?: string;
   interactionId?: string;
+  /**
+   * The version the reviewer saw (review cards carry it). Checked under the same lock as the
+   * decision, so evidence replaced after the card was drawn is never decided by that card.
+   */
+  expectedVersion?: number;
 };
 
 export type ReviewResult =
   | { ok: true; record: PledgeRecord; previousStatus: PledgeStatus; counts: CountChange | null; duplicateInteraction: boolean }
   | { ok: false; reason: 'not-found' }
   | { ok: false; reason: 'status-changed'; record: PledgeRecord }
+  | { ok: false; reason: 'evidence-changed'; record: PledgeRecord }
   | { ok: false; reason: 'no-change'; record: PledgeRecord }
   | { ok: false; reason: 'invalid-record'; error: InvalidRecord };
 
@@ -188,6 +194,7 @@ const reviewInputSchema = z.object({
   reviewerId: snowflakeSchema,
   reason: z.string().max(REJECT_REASON_MAX).optional(),
   interactionId: interactionIdSchema.optional(),
+  expectedVersion: z.number().int().positive().optional(),
 });
 const withdrawInputSchema = z.object({
   guildId: snowflakeSchema,
@@ -410,6 +417,9 @@ export class PledgeService {
       const existing = found.record;
       if (!existing) return { ok: false, reason: 'not-found' };
       if (existing.status !== inp.expectedStatus) return { ok: false, reason: 'status-changed', record: existing };
+      if (inp.expectedVersion !== undefined && existing.version !== inp.expectedVersion) {
+        return { ok: false, reason: 'evidence-changed', record: existing };
+      }
       if (existing.status === inp.decision) return { ok: false, reason: 'no-change', record: existing };
 
       const now = this.clock().toISOString();
@@ -653,14 +663,14 @@ export class PledgeService {
     let highest = 0;
     for (let start = 1; ; start += SCAN_BATCH) {
       const rows = await probe(start);
-      let any = false;
+      let found = false;
       rows.forEach((row, i) => {
         if (!row.ok || row.value !== undefined) {
-          any = true;
+          found = true;
           highest = start + i;
         }
       });
-      if (!any) break;
+      if (!found) break;
     }
     await col.write(id, { last: highest });
     return highest;

@@ -411,6 +411,16 @@ for (const [name, url] of allStoreCases()) {
       expect(await pledges.review({ guildId: G1, pledgeId: 1, expectedStatus: 'rejected', decision: 'verified', reviewerId: modA })).toMatchObject({ ok: false, reason: 'status-changed', record: { status: 'withdrawn' } });
     });
 
+    it('review with expectedVersion refuses a card drawn before the evidence was replaced', async () => {
+      const { pledges } = await service();
+      const member = user();
+      await pledges.submit(submission(G1, member));
+      await pledges.submit(submission(G1, member)); // replaced: version 2, still pending
+      const decide = { guildId: G1, pledgeId: 1, expectedStatus: 'pending' as const, decision: 'verified' as const, reviewerId: MOD };
+      expect(await pledges.review({ ...decide, expectedVersion: 1 })).toMatchObject({ ok: false, reason: 'evidence-changed', record: { version: 2 } });
+      expect(await pledges.review({ ...decide, expectedVersion: 2 })).toMatchObject({ ok: true, record: { status: 'verified', version: 2 } });
+    });
+
     it('a redelivered review button press returns the first result', async () => {
       const { pledges } = await service();
       await pledges.submit(submission(G1, user()));
