@@ -81,7 +81,11 @@ async function createSqlite(url: string, opts: BackendOptions): Promise<Backend>
   if (location === '') throw new StoreConfigError('sqlite:// needs a file path, e.g. sqlite://data/quitgpt.sqlite');
   const memory = location === ':memory:';
   const file = memory ? ':memory:' : resolve(location);
-  if (!memory) await mkdir(dirname(file), { recursive: true });
+  if (!memory) {
+    await mkdir(dirname(file), { recursive: true }).catch((err: unknown) => {
+      throw new StoreConfigError(`cannot create the directory for SQLite database ${file}: ${errorFields(err).err.message}`);
+    });
+  }
 
   const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table: opts.table, busyTimeout: opts.sqlite.busyTimeoutMs });
   const logError = throttled((o, m) => opts.log.error(o, m));

@@ -21,6 +21,12 @@ describe('openStore', () => {
     await expect(openStore('data/quitgpt.sqlite')).rejects.toThrow(/scheme \(none\)/);
   });
 
+  it('a SQLite path that cannot be created or opened is a configuration error, not a crash', async () => {
+    const { log } = recordingLogger();
+    await expect(openStore('sqlite:///etc/hostname/quitgpt.sqlite', { log })).rejects.toThrow(StoreConfigError);
+    await expect(openStore(`sqlite://${process.cwd()}`, { log })).rejects.toThrow(/cannot open SQLite database/);
+  });
+
   it('refuses a namespace or table that could break keys or SQL', async () => {
     await expect(openStore('sqlite://:memory:', { namespace: 'a:b' })).rejects.toThrow(StoreConfigError);
     await expect(openStore('sqlite://:memory:', { table: 'x; drop table y' })).rejects.toThrow(StoreConfigError);
