@@ -377,13 +377,14 @@ export class PledgeService {
         interactionId: inp.interactionId,
       };
 
-      // Index before the record: a committed record is always findable by hash. An entry whose
-      // record never landed is ignored on lookup (it must match the record's current hash).
+      // Stale index entries go before the record and new ones after it, so the index never names
+      // a member for a hash their record does not hold. A crash in between leaves a record without
+      // its entries, which reconcile (run at every start) adds back.
       const oldKeys = existing?.evidence ? hashIds(existing.evidence) : [];
       const newKeys = evidence ? hashIds(evidence) : [];
       await this.indexRemove(oldKeys.filter((k) => !newKeys.includes(k)), g, u);
-      await this.indexAdd(newKeys, g, u);
       await this.c.records.write(recordId(g, u), record);
+      await this.indexAdd(newKeys, g, u);
 
       // The record is written first, so a blob can never outlive every record that names it.
       if (inp.keptCopy && evidence) await this.store.blobs.put(keptCopyKey(g, u), inp.keptCopy);
