@@ -421,6 +421,20 @@ for (const [name, url] of allStoreCases()) {
       expect(await pledges.review({ ...decide, expectedVersion: 2 })).toMatchObject({ ok: true, record: { status: 'verified', version: 2 } });
     });
 
+    it('a rejected member pledging again gets a new pending pledge under the same number', async () => {
+      const { pledges } = await service();
+      const member = user();
+      await pledges.submit(submission(G1, member));
+      await pledges.review({ guildId: G1, pledgeId: 1, expectedStatus: 'pending', decision: 'rejected', reviewerId: MOD, reason: 'blurry' });
+      expect((await pledges.totals(G1)).counted).toBe(0);
+      const again = await pledges.submit(submission(G1, member));
+      expect(again).toMatchObject({ outcome: 'created', previousStatus: 'rejected', record: { pledgeId: 1, status: 'pending', version: 2 } });
+      if (again.outcome !== 'created') throw new Error(again.outcome);
+      expect(again.record.rejectReason).toBeUndefined();
+      expect(again.record.reviewerId).toBeUndefined();
+      expect(await pledges.totals(G1)).toMatchObject({ counted: 1, byStatus: { pending: 1, rejected: 0 } });
+    });
+
     it('a redelivered review button press returns the first result', async () => {
       const { pledges } = await service();
       await pledges.submit(submission(G1, user()));
