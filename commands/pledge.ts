@@ -220,8 +220,11 @@ async function decide(interaction: ComponentInteraction, ctx: BotContext, record
     decision,
     reviewerId: interaction.user.id,
     interactionId: interaction.id,
+    // Checked again under the store's lock: the member may replace the screenshot while a moderator decides.
+    expectedVersion: record.version,
     ...(reason ? { reason } : {}),
   });
+  if (!result.ok && result.reason === 'evidence-changed') return sendNotice(interaction, m.review.outdated);
   const current = result.ok ? result.record : 'record' in result ? result.record : null;
   if (!current) return sendNotice(interaction, m.review.gone);
   const card = renderReviewCard({
