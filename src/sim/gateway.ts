@@ -63,6 +63,17 @@ export interface GatewayLogEntry {
   d?: JsonValue;
 }
 
+export interface ConnectionRecord {
+  id: number;
+  /** `/gateway` for fresh connections, `/gateway-resume` when the client used resume_gateway_url. */
+  path: string;
+  query: Record<string, string>;
+  openedAt: number;
+  closedAt?: number;
+  /** Close code as the server saw it (1006 when the TCP connection just went away). */
+  closeCode?: number;
+}
+
 export interface SessionInfo {
   id: string;
   intents: number;
@@ -205,6 +216,8 @@ function redact(d: unknown): JsonValue {
 
 export class SimGateway {
   readonly log: GatewayLogEntry[] = [];
+  /** Every WebSocket connection, oldest first. */
+  readonly connectionLog: ConnectionRecord[] = [];
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   private readonly sessions = new Map<string, Session>();
   private readonly connections = new Set<Connection>();
@@ -253,8 +266,16 @@ export class SimGateway {
     const compress = url.searchParams.get('compress');
     const connection = new Connection(this.nextConnectionId++, ws, compress === 'zlib-stream', (e) => this.record(e), this.hooks.clock);
     this.connections.add(connection);
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = v;
+    const record: ConnectionRecord = { id: connection.id, path: url.pathname, query, openedAt: this.hooks.clock.now() };
+    this.connectionLog.push(record);
     ws.on('message', (data, isBinary) => this.onMessage(connection, data, isBinary));
-    ws.on('close', (code) => this.onClose(connection, code));
+    ws.on('close', (code) => {
+      record.closedAt = this.hooks.clock.now();
+      record.closeCode = code;
+      this.onClose(connection, code);
+    });
     ws.on('error', () => undefined);
 
     const version = url.searchParams.get('v');

@@ -17,7 +17,7 @@ export type { CdnAsset, CdnBehavior, CdnRegisterOptions, CdnRequest, SimCdn } fr
 export type { SimClock } from './clock.js';
 export { DiscordApiError, SimUsageError } from './errors.js';
 export type { Fault, FaultSpec } from './faults.js';
-export { GatewayIntents, GatewayOpcodes, type GatewayLogEntry, type SessionInfo, type SimGateway } from './gateway.js';
+export { GatewayIntents, GatewayOpcodes, type ConnectionRecord, type GatewayLogEntry, type SessionInfo, type SimGateway } from './gateway.js';
 export {
   CallbackTypes,
   InteractionTypes,

@@ -90,6 +90,8 @@ export class InteractionHandle {
   /** @internal */ choiceData: JsonObject[] | undefined;
   /** @internal */ expired = false;
   /** @internal */ deadlineTimer: NodeJS.Timeout | undefined;
+  /** Sessions the INTERACTION_CREATE was dispatched to (0: lost, no session could receive it). */
+  deliveries = 0;
 
   private readonly ackPromise: Promise<AckInfo>;
   private resolveAck!: (info: AckInfo) => void;
@@ -206,7 +208,7 @@ export class InteractionHandle {
 
   /** Delivers the same interaction (same id and token) over the gateway again. */
   redeliver(): void {
-    this.core.gateway.dispatch('INTERACTION_CREATE', this.payload, this.guildId ? { guildId: this.guildId } : {});
+    this.deliveries += this.core.gateway.dispatch('INTERACTION_CREATE', this.payload, this.guildId ? { guildId: this.guildId } : {});
   }
 
   /** A one-line summary for failure messages. */
@@ -620,11 +622,13 @@ export class InteractionFactory {
     this.core.interactions.set(handle.id, handle);
     this.core.interactionsByToken.set(handle.token, handle);
     handle.deadlineTimer = this.core.setTimer(this.core.config.ackDeadlineMs + 1, () => handle.expireIfDue());
-    const delivered = this.core.gateway.dispatch('INTERACTION_CREATE', init.payload, init.guildId ? { guildId: init.guildId } : {});
-    if (delivered === 0) {
+    if (this.core.gateway.allSessions.length === 0) {
       this.core.clearTimer(handle.deadlineTimer);
-      throw new SimUsageError('no gateway session is connected or resumable: log the bot in first');
+      throw new SimUsageError('the bot has never identified on the gateway: log it in first');
     }
+    // With no live or resumable session (e.g. right after a non-resumable op 9) the interaction
+    // is lost, as on Discord: it stays unacknowledged until its deadline.
+    handle.deliveries = this.core.gateway.dispatch('INTERACTION_CREATE', init.payload, init.guildId ? { guildId: init.guildId } : {});
     return handle;
   }
 

@@ -160,7 +160,7 @@ export class RestServer {
       if (route.method !== method) continue;
       const params: Record<string, string> = {};
       route.paramNames.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] ?? '');
+        params[name] = m[i + 1] ?? '';
       });
       return { route, params, pathKnown };
     }
@@ -228,7 +228,18 @@ export class RestServer {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const arrivedAt = this.core.clock.now();
-    const path = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : url.pathname;
+    const rawPath = url.pathname.startsWith(`${API_PREFIX}/`) ? url.pathname.slice(API_PREFIX.length) : url.pathname;
+    // discord.js percent-encodes `@original`; match and record the decoded form.
+    const path = rawPath
+      .split('/')
+      .map((segment) => {
+        try {
+          return decodeURIComponent(segment);
+        } catch {
+          return segment;
+        }
+      })
+      .join('/');
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
     const record: RecordedRequest = {
