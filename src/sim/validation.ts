@@ -636,9 +636,13 @@ export function dropInertKeys(payload: Record<string, unknown>, accepted: Readon
 }
 
 export function dedupeIssues(issues: ViolationIssue[]): ViolationIssue[] {
+  // A limit check that restates what the schema already reported at the same path adds nothing.
+  const schemaPaths = new Set(issues.filter((i) => i.source === 'schema').map((i) => i.path.join('.')));
   const seen = new Set<string>();
   return issues.filter((issue) => {
-    const key = `${issue.path.join('.')}|${issue.discordCode}`;
+    const path = issue.path.join('.');
+    if (issue.source === 'limit' && schemaPaths.has(path)) return false;
+    const key = `${path}|${issue.discordCode}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
