@@ -223,7 +223,7 @@ export class SimGateway {
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
   private baseUrl = '';
-  private readonly waiters = new Set<{ predicate: (e: GatewayLogEntry) => boolean; resolve: (e: GatewayLogEntry) => void }>();
+  private readonly waiters = new Set<{ predicate: (e: GatewayLogEntry) => boolean; resolve: (e: GatewayLogEntry) => void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly hooks: GatewayHooks) {}
 
@@ -517,6 +517,7 @@ export class SimGateway {
       connection.send(GatewayOpcodes.Reconnect, null);
       connection.live = false;
       connection.reconnectTimer = setTimeout(() => connection.close(4000, 'Reconnect requested'), graceMs);
+      connection.reconnectTimer.unref();
     }
   }
 
@@ -547,23 +548,27 @@ export class SimGateway {
       if (past) return Promise.resolve(past);
     }
     return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`gateway.waitFor timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
       const waiter = {
         predicate,
+        timer,
         resolve: (entry: GatewayLogEntry) => {
           clearTimeout(timer);
           resolve(entry);
         },
       };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new Error(`gateway.waitFor timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
       this.waiters.add(waiter);
     });
   }
 
   /** @internal */
   async close(): Promise<void> {
+    for (const waiter of this.waiters) clearTimeout(waiter.timer);
+    this.waiters.clear();
     for (const connection of this.connections) {
       connection.dispose();
       connection.ws.terminate();

@@ -130,9 +130,9 @@ export class InteractionHandle {
     return this.ack;
   }
 
-  /** The callback body the bot sent (deep copy), or undefined. */
-  get callback(): JsonValue | undefined {
-    return this.ack ? toJson(this.callbackBody) : undefined;
+  /** The callback body the bot sent (deep copy), or undefined before the acknowledgement. */
+  get callback(): JsonObject | undefined {
+    return this.ack ? toJsonObject(this.callbackBody) : undefined;
   }
 
   get callbackType(): number | undefined {

@@ -119,7 +119,24 @@ describe('login', () => {
     sim = await startSim({ privilegedIntents: ['GuildMembers'] });
     const world = basicWorld(sim);
     bot = await startBot(sim, { intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMembers] });
-    expect(bot.client.guilds.cache.get(world.guildId)?.members.cache.has(world.userId)).toBe(true);
+    const guild = bot.client.guilds.cache.get(world.guildId);
+    expect(guild?.members.cache.has(world.userId)).toBe(true);
+    const late = sim.createUser({ username: 'late' });
+    const added = once(bot.client, Events.GuildMemberAdd);
+    sim.addMember(world.guildId, late.id);
+    await added;
+    const all = await guild?.members.fetch();
+    expect(all?.size).toBe(4);
+  });
+
+  it('without GUILD_MEMBERS only the bot itself is in the member cache', async () => {
+    sim = await startSim();
+    const world = basicWorld(sim);
+    bot = await startBot(sim);
+    const guild = bot.client.guilds.cache.get(world.guildId);
+    expect([...(guild?.members.cache.keys() ?? [])]).toEqual([sim.applicationId]);
+    expect(guild?.memberCount).toBe(3);
+    expect((await guild?.members.fetch(world.userId))?.user.username).toBe('alice');
   });
 
   it('answers heartbeats and can speak zlib-stream', async () => {
@@ -145,6 +162,31 @@ describe('login', () => {
     await until(() => messages.length === 2, 5000, 'ACK');
     expect(messages[1]).toMatchObject({ op: 11 });
     ws.close();
+  });
+});
+
+describe('two processes on one token', () => {
+  it('both sessions receive the interaction; the slower callback gets 40060', async () => {
+    const s = await startSim();
+    sim = s;
+    const world = basicWorld(s);
+    s.seedCommands([{ name: 'ping', description: 'Ping' }], world.guildId);
+    bot = await startBot(s);
+    const second = await startBot(s);
+    try {
+      for (const b of [bot, second]) {
+        b.handlers.set('ping', async (i) => {
+          await (i as ChatInputCommandInteraction).reply({ content: 'pong' });
+        });
+      }
+      const handle = s.slash({ ...world, name: 'ping' });
+      expect(handle.deliveries).toBe(2);
+      await handle.waitForReply();
+      await until(() => [...bot!.errors, ...second.errors].length === 1, 5000, 'the losing reply');
+      expect(handle.errors.map((e) => e.code)).toEqual([40060]);
+    } finally {
+      await second.client.destroy();
+    }
   });
 });
 

@@ -201,6 +201,49 @@ describe('replies', () => {
   });
 });
 
+describe('context', () => {
+  it('with_response returns the callback resource with the message', async () => {
+    let messageId: string | undefined;
+    bot.handlers.set('ping', async (i) => {
+      const response = await chat(i).reply({ content: 'with response', withResponse: true });
+      messageId = response.resource?.message?.id;
+    });
+    const handle = sim.slash({ ...world, name: 'ping' });
+    const reply = await handle.waitForReply();
+    await until(() => messageId !== undefined, 5000, 'reply to resolve');
+    expect(messageId).toBe(reply.id);
+    expect(sim.requests.find((r) => r.route?.endsWith('/callback'))?.query.with_response).toBe('true');
+  });
+
+  it('app_permissions reflect the bot in that channel; replies need no SendMessages', async () => {
+    const readOnly = sim.createChannel(world.guildId, { name: 'ro', permissionOverwrites: [{ id: sim.applicationId, type: 'member', deny: ['SendMessages'] }] });
+    let canSend: boolean | undefined;
+    bot.handlers.set('ping', async (i) => {
+      canSend = i.appPermissions?.has('SendMessages');
+      await chat(i).reply({ content: 'still fine' });
+    });
+    const handle = sim.slash({ ...world, channelId: readOnly, name: 'ping' });
+    await handle.waitForReply();
+    expect(canSend).toBe(false);
+    expect(BigInt(String(handle.payload.app_permissions)) & 2048n).toBe(0n);
+  });
+
+  it('a global command used in a DM carries user instead of member', async () => {
+    sim.seedCommands([{ name: 'dmping', description: 'Ping in DMs', contexts: [0, 1] }]);
+    let seen: { inGuild: boolean; user: string; context: number | null } | undefined;
+    bot.handlers.set('dmping', async (i) => {
+      seen = { inGuild: i.inGuild(), user: i.user.id, context: i.context };
+      await chat(i).reply({ content: 'dm pong' });
+    });
+    const handle = sim.slash({ userId: world.userId, name: 'dmping' });
+    const reply = await handle.waitForReply();
+    expect(seen).toEqual({ inGuild: false, user: world.userId, context: 1 });
+    expect(handle.payload.member).toBeUndefined();
+    expect(reply.channel_id).toBe(sim.dmChannelId(world.userId));
+    sim.seedCommands([]);
+  });
+});
+
 describe('components and modals', () => {
   it('a button press updates the message it is on; unknown custom_ids are refused', async () => {
     bot.handlers.set('menu', async (i) => {
@@ -266,6 +309,46 @@ describe('components and modals', () => {
     expect(answer).toBe('privacy');
     expect(reply.content).toBe('Thanks: privacy');
     expect(submit.ephemeral).toBe(true);
+  });
+});
+
+describe('more components', () => {
+  it('user selects come with resolved users; a modal opened from a button can update that message', async () => {
+    bot.handlers.set('menu', async (i) => {
+      await chat(i).reply({
+        content: 'Who?',
+        components: [
+          { type: 1, components: [{ type: 5, custom_id: 'who', placeholder: 'Pick someone' }] },
+          { type: 1, components: [{ type: 2, style: 1, custom_id: 'ask', label: 'Ask' }] },
+        ],
+      });
+    });
+    let picked: string | undefined;
+    bot.handlers.set('who', async (i) => {
+      if (!i.isUserSelectMenu()) return;
+      picked = i.users.first()?.username;
+      await i.deferUpdate();
+    });
+    bot.handlers.set('ask', async (i) => {
+      if (!i.isButton()) return;
+      await i.showModal({ custom_id: 'askform', title: 'Ask', components: [{ type: 18, label: 'Question', component: { type: 4, custom_id: 'q', style: 1 } }] });
+    });
+    bot.handlers.set('askform', async (i) => {
+      if (!i.isModalSubmit() || !i.isFromMessage()) return;
+      await i.update({ content: `Asked: ${i.fields.getTextInputValue('q')}`, components: [] });
+    });
+    const message = await sim.slash({ ...world, name: 'menu' }).waitForReply();
+    const select = sim.selectMenu({ message, customId: 'who', userId: world.userId, values: [world.userId] });
+    expect((await select.acknowledged()).type).toBe(6);
+    expect(picked).toBe('alice');
+    const ask = sim.pressButton({ message, customId: 'ask', userId: world.userId });
+    await ask.acknowledged();
+    expect(ask.modal?.components).toEqual([{ type: 18, id: 1, label: 'Question', component: { type: 4, custom_id: 'q', style: 1, id: 2 } }]);
+    const submit = sim.submitModal({ from: ask, fields: { q: 'why?' } });
+    const updated = await submit.waitForReply();
+    expect(updated.id).toBe(message.id);
+    expect(updated.content).toBe('Asked: why?');
+    expect(sim.violations).toEqual([]);
   });
 });
 

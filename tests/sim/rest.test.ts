@@ -243,6 +243,43 @@ describe('routes, auth and commands', () => {
   });
 });
 
+describe('reads discord.js does', () => {
+  it('application, guild, channel, roles and members', async () => {
+    const application = await bot.client.application?.fetch();
+    expect(application?.id).toBe(sim.applicationId);
+    const guild = await bot.client.guilds.fetch({ guild: world.guildId, force: true });
+    expect(guild.name).toBe('Test Guild');
+    const roles = await guild.roles.fetch();
+    expect(roles.has(world.guildId)).toBe(true);
+    const channels = await guild.channels.fetch();
+    expect(channels.has(world.channelId)).toBe(true);
+    const member = await guild.members.fetch({ user: world.userId, force: true });
+    expect(member.user.username).toBe('alice');
+    expect(errorCode(await guild.members.fetch({ user: '1', force: true }).catch((e: unknown) => e))).toBe(10007);
+    const user = await bot.client.users.fetch(world.userId, { force: true });
+    expect(user.username).toBe('alice');
+    expect(sim.unknownRoutes).toEqual([]);
+  });
+});
+
+describe('record-only validation', () => {
+  it('records the violation but lets the request through', async () => {
+    const lenient = await startSim({ validation: 'record' });
+    try {
+      const w = basicWorld(lenient);
+      const res = await fetch(`${lenient.restUrl}/v10/channels/${w.channelId}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bot ${lenient.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ content: 'x'.repeat(2001) }),
+      });
+      expect(res.status).toBe(200);
+      expect(lenient.violations).toHaveLength(1);
+    } finally {
+      await lenient.stop();
+    }
+  });
+});
+
 describe('CDN', () => {
   it('serves registered bytes, 404s, hangs, trickles, and expires signed URLs', async () => {
     const asset = sim.cdn.register(Buffer.from('image-bytes'), { filename: 'a.png', contentType: 'image/png', expiresInMs: 60_000 });
