@@ -1,0 +1,139 @@
+// Milestone announcements (posted by the dispatcher in a server's announcements channel, in the
+// server's language) and the /milestones overview with the campaign timeline.
+import type { APIEmbedField } from 'discord-api-types/v10';
+import type { Locale, TimelineEvent } from '../kb/schema.js';
+import { milestonesStrings } from '../milestones/strings.js';
+import { nextThreshold, reachedThresholds } from '../milestones/thresholds.js';
+import { formatCount } from './chart.js';
+import { LIMITS, truncate } from './limits.js';
+import { embed, type Reply } from './reply.js';
+
+export function milestoneImageName(threshold: number): string {
+  return `milestone-${threshold}.png`;
+}
+
+export const MILESTONES_PROGRESS_NAME = 'milestones-progress.png';
+
+export type MilestoneAnnouncementInput = {
+  locale: Locale;
+  scope: 'guild' | 'campaign';
+  threshold: number;
+  /** The scope's count when the threshold was crossed. */
+  count: number;
+  next: number | null;
+  campaignCount: number;
+};
+
+export function renderMilestone(input: MilestoneAnnouncementInput): Reply {
+  const s = milestonesStrings[input.locale].announcement;
+  const fmt = (n: number): string => formatCount(n, input.locale);
+  const fields: APIEmbedField[] = [
+    {
+      name: s.next,
+      value: input.next === null ? s.allReached : s.nextValue(fmt(input.next), fmt(Math.max(input.next - input.count, 0))),
+      inline: true,
+    },
+  ];
+  // A campaign announcement already is the campaign total.
+  if (input.scope === 'guild') fields.push({ name: s.campaignTotal, value: s.campaignTotalValue(fmt(input.campaignCount)), inline: true });
+  const body = input.scope === 'guild' ? s.guildBody(fmt(input.count)) : s.campaignBody(fmt(input.count));
+  return {
+    embeds: [
+      embed({
+        title: input.scope === 'guild' ? s.guildTitle(fmt(input.threshold)) : s.campaignTitle(fmt(input.threshold)),
+        description: `${body}\n\n${s.callToAction}`,
+        fields,
+        image: { url: `attachment://${milestoneImageName(input.threshold)}` },
+      }),
+    ],
+    components: [],
+  };
+}
+
+export type MilestonesOverviewInput = {
+  locale: Locale;
+  guild: { count: number; thresholds: readonly number[] };
+  campaign: { count: number; servers: number; thresholds: readonly number[] };
+  /** kb.timeline; shown oldest first, the most recent kept when it does not all fit. */
+  timeline: readonly TimelineEvent[];
+  /** Set when the reply carries renderProgressPng() as an attachment of that name. */
+  imageName?: string;
+};
+
+/** Reached thresholds beyond this many are summarized as "…, 250, 500, 1,000". */
+const REACHED_SHOWN = 6;
+/** Leaves room under the 4,096 description limit and the 6,000 embed total for the fields. */
+const TIMELINE_BUDGET = 3400;
+
+export function renderMilestonesOverview(input: MilestonesOverviewInput): Reply {
+  const s = milestonesStrings[input.locale].overview;
+  const fmt = (n: number): string => formatCount(n, input.locale);
+  const progress = (count: number, thresholds: readonly number[]): string[] => {
+    const reached = reachedThresholds(count, thresholds);
+    const shown = reached.slice(-REACHED_SHOWN).map(fmt);
+    const next = nextThreshold(count, thresholds);
+    return [
+      reached.length === 0 ? s.noneReached : s.reached(`${reached.length > REACHED_SHOWN ? '…, ' : ''}${shown.join(', ')}`),
+      next === null ? s.allReached : s.next(fmt(next), fmt(next - count)),
+    ];
+  };
+  const fields: APIEmbedField[] = [
+    { name: s.server, value: [s.count(fmt(input.guild.count)), ...progress(input.guild.count, input.guild.thresholds)].join('\n'), inline: true },
+    {
+      name: s.campaign,
+      value: [s.countServers(fmt(input.campaign.count), fmt(input.campaign.servers)), ...progress(input.campaign.count, input.campaign.thresholds)].join(
+        '\n',
+      ),
+      inline: true,
+    },
+  ];
+  const timeline = timelineText(input.timeline, input.locale);
+  return {
+    embeds: [
+      embed({
+        title: s.title,
+        ...(timeline ? { description: timeline } : {}),
+        fields,
+        ...(input.imageName ? { image: { url: `attachment://${input.imageName}` } } : {}),
+        footer: { text: s.footer },
+      }),
+    ],
+    components: [],
+  };
+}
+
+/** "**Campaign timeline**" then one line per event; the oldest are dropped (and counted) to fit. */
+export function timelineText(events: readonly TimelineEvent[], locale: Locale, budget = TIMELINE_BUDGET): string {
+  if (events.length === 0) return '';
+  const s = milestonesStrings[locale].overview;
+  const sorted = [...events].sort((a, b) => a.date.localeCompare(b.date) || a.id.localeCompare(b.id));
+  const lines = sorted.map((e) => {
+    const url = e.sources.find((src) => src.url)?.url;
+    const link = url ? ` ([${s.source}](<${url}>))` : '';
+    return truncate(`\`${formatPartialDate(e.date, locale)}\` ${e.text[locale]}${link}`, LIMITS.fieldValue);
+  });
+  const header = `**${s.timeline}**`;
+  const kept: string[] = [];
+  let size = header.length;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? '';
+    // Keep room for the "…and N earlier events" line.
+    if (size + line.length + 1 > budget - 60) break;
+    kept.unshift(line);
+    size += line.length + 1;
+  }
+  const dropped = lines.length - kept.length;
+  return [header, ...(dropped > 0 ? [`-# ${s.earlierEvents(dropped)}`] : []), ...kept].join('\n');
+}
+
+/** YYYY, YYYY-MM or YYYY-MM-DD as written in the kb, spelled out for readers; never invents a day. */
+export function formatPartialDate(date: string, locale: Locale): string {
+  const tag = locale === 'fr' ? 'fr-FR' : 'en-US';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+    return new Intl.DateTimeFormat(tag, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+  }
+  if (/^\d{4}-\d{2}$/.test(date)) {
+    return new Intl.DateTimeFormat(tag, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}-01T00:00:00Z`));
+  }
+  return date;
+}
