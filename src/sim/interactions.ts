@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { CdnAsset } from './cdn.js';
 import { MessageFlags, type SimCore } from './core.js';
 import { ApiErrors, DiscordApiError, SimUsageError } from './errors.js';
-import { asArray, asNumber, asRecord, asString, isRecord, toJson, toJsonArray, toJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { asArray, asNumber, asRecord, asString, isRecord, toJson, toJsonArray, toJsonObject, type JsonObject } from './json.js';
 import { Permissions } from './permissions.js';
 import type { RouteContext, RouteResult } from './route.js';
 import { ChannelTypes, roleJson, userJson, type ChannelState, type CommandState, type GuildState, type MessageState } from './state.js';
