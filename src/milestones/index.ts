@@ -36,3 +36,11 @@ export {
 } from './dispatcher.js';
 export { buildAnnouncement, type Announcement } from './announce.js';
 export { milestonesStrings, type MilestonesStrings } from './strings.js';
+export {
+  createMilestones,
+  milestonesOverviewMessage,
+  type CountChangeLike,
+  type Milestones,
+  type MilestonesOptions,
+  type OverviewInput,
+} from './service.js';

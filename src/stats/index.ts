@@ -2,3 +2,4 @@
 export { statsSummary, lastUtcDays, utcDay, type StatsSummary } from './summary.js';
 export { csvRows, csvStream, csvField, csvLine, pledgeCsvFields, CSV_COLUMNS, CSV_CONTENT_TYPE } from './csv.js';
 export { statsStrings, type StatsStrings } from './strings.js';
+export { statsMessage, csvExport, type StatsMessageInput } from './message.js';

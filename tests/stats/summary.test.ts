@@ -83,3 +83,22 @@ describe('renderStats', () => {
     expect(chart.data.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 });
+
+describe('statsMessage and csvExport', () => {
+  it('GIVEN a real service THEN /stats gets an embed plus its chart, and the export a named CSV stream of that server', async () => {
+    const { statsMessage, csvExport } = await import('../../src/stats/index.js');
+    const store = await openStore('sqlite://:memory:', { log: silentLogger, namespace: uniqueNamespace() });
+    const pledges = new PledgeService({ store, log: silentLogger, clock: () => NOW });
+    for (let i = 0; i < 3; i++) await pledges.submit(submission(G1, user()));
+    const msg = await statsMessage({ totals: await pledges.totals(G1), campaign: await pledges.campaignTotals(), now: NOW, locale: 'fr' });
+    expect(msg.files.map((f) => f.name)).toEqual([STATS_CHART_NAME]);
+    expect(msg.reply.embeds[0]?.image?.url).toBe(`attachment://${STATS_CHART_NAME}`);
+    const exp = csvExport(pledges.pledges(G1), { guildId: G1, now: NOW, locale: 'en' });
+    expect(exp.name).toBe(`quitgpt-pledges-${G1}-2026-02-15.csv`);
+    expect(exp.contentType).toBe('text/csv; charset=utf-8');
+    let text = '';
+    for await (const chunk of exp.stream) text += String(chunk);
+    expect(text.split('\r\n').filter(Boolean)).toHaveLength(4);
+    await store.close();
+  });
+});
