@@ -105,7 +105,7 @@ export type MilestoneOutboxOptions = {
   campaignGuilds: () => AsyncIterable<string>;
   clock?: () => Date;
   log?: StoreLogger;
-  /** Attempts before an entry is given up as failed-permanent. Default 12 (about 25 minutes with default backoff). */
+  /** Attempts before an entry is given up as failed-permanent. Default 12 (about 20 minutes with the default backoff). */
   maxAttempts?: number;
 };
 
