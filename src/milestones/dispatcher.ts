@@ -99,6 +99,8 @@ export class MilestoneDispatcher {
     this.timer = null;
     this.running = this.loop().finally(() => {
       this.running = null;
+      // A kick that landed after the loop's last check (while it was scheduling) must not be lost.
+      if (this.again && !this.stopped) this.kick();
     });
   }
 

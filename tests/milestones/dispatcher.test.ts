@@ -274,6 +274,59 @@ describe('milestone dispatcher', () => {
   });
 });
 
+describe('milestone dispatcher: kicks', () => {
+  it('GIVEN a kick that arrives while a pass is finishing THEN it is not lost', async () => {
+    const base: OutboxEntry = {
+      id: 'g1:10:1',
+      nonce: 'ms1',
+      scope: { kind: 'guild', guildId: '1' },
+      threshold: 10,
+      count: 10,
+      next: null,
+      guildId: '1',
+      channelId: '2',
+      locale: 'en',
+      campaignCount: 10,
+      decidedAt: '2026-02-15T12:00:00.000Z',
+      attempts: 0,
+      lastAttemptAt: null,
+      nextAttemptAt: '2099-01-01T00:00:00.000Z',
+      lastError: null,
+    };
+    const entries: OutboxEntry[] = [base];
+    const fake: DispatchOutbox = {
+      pending: async () => [...entries],
+      beginAttempt: async (e) => ({ ...e, attempts: e.attempts + 1 }),
+      markDelivered: async (e) => void entries.splice(entries.findIndex((x) => x.id === e.id), 1),
+      markFailed: async () => 'retry',
+    };
+    const posted: string[] = [];
+    let d: MilestoneDispatcher | null = null;
+    let injected = false;
+    d = new MilestoneDispatcher({
+      outbox: fake,
+      post: async (e) => {
+        posted.push(e.id);
+        return { messageId: '1' };
+      },
+      log: silentLogger,
+      // Called after the pass's last check: exactly the window where a new decision's kick lands.
+      setTimer: () => {
+        if (!injected) {
+          injected = true;
+          entries.push({ ...base, id: 'g1:25:1', threshold: 25, nextAttemptAt: null });
+          d?.kick();
+        }
+        return { cancel: () => undefined };
+      },
+    });
+    d.kick();
+    await d.idle();
+    expect(posted).toEqual(['g1:25:1']);
+    await d.stop();
+  });
+});
+
 describe('classifyPostError', () => {
   it('GIVEN HTTP statuses THEN 429/408/5xx/network retry and other 4xx are permanent', () => {
     expect(classifyPostError(httpError(429, 'rate', { retryAfter: 1500 }))).toMatchObject({ permanent: false, retryAfterMs: 1500 });
