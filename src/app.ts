@@ -1,6 +1,6 @@
 // The composition root: config, store, knowledge base, client, commands and events, wired once.
 // `npm start` (src/index.ts) and the end-to-end tests both start the bot through `startBot`.
-import type { Client } from 'discord.js';
+import { DiscordjsError, DiscordjsErrorCodes, type Client } from 'discord.js';
 import { loadConfig, type Config } from './config.js';
 import { createClient } from './bot/client.js';
 import { InFlight } from './bot/lifecycle.js';
@@ -13,6 +13,14 @@ import { PledgeService } from './pledges/index.js';
 import { ReviewCards } from './pledges/reviewCards.js';
 import { createSettings } from './settings/index.js';
 import { openStore } from './store/index.js';
+
+/** Discord (or DISCORD_API_URL) did not answer the login: a network or configuration problem, not a bug. */
+export class DiscordUnreachableError extends Error {
+  override name = 'DiscordUnreachableError';
+  constructor(apiUrl: string, cause: unknown) {
+    super(`could not connect to Discord at ${apiUrl}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
 
 export type StartOptions = {
   env: Record<string, string | undefined>;
@@ -40,6 +48,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const [commands, events] = await Promise.all([loadCommands(), loadEvents()]);
   const storeLog = log.child({ component: 'store' });
   const store = await openStore(config.storeUrl, { log: storeLog });
+  // A bot that cannot record pledges should say so at once, not on a member's first /pledge.
+  const health = await store.ping();
+  if (!health.ok) {
+    await store.close();
+    throw health.error;
+  }
   const pledges = new PledgeService({ store, clock, log: storeLog });
   // Counts must equal a recount of the records even after a crash between two writes.
   const repaired = await pledges.reconcile().catch((err: unknown) => {
@@ -83,7 +97,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   } catch (err) {
     await client.destroy();
     await store.close();
-    throw err;
+    if (err instanceof DiscordjsError && err.code === DiscordjsErrorCodes.TokenInvalid) throw err;
+    throw new DiscordUnreachableError(config.apiUrl, err);
   }
 
   let stopping: Promise<void> | null = null;

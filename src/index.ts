@@ -1,5 +1,5 @@
 // `npm start`: the one way in. Reads .env, starts the bot, and turns setup mistakes into one clear line.
-import { startBot, type RunningBot } from './app.js';
+import { DiscordUnreachableError, startBot, type RunningBot } from './app.js';
 import { ConfigError, loadDotEnv } from './config.js';
 import { KnowledgeBaseInvalidError } from './kb/holder.js';
 import { DiscordjsError, DiscordjsErrorCodes } from 'discord.js';
@@ -12,6 +12,9 @@ function explainStartupFailure(err: unknown): { line: string; code: number } | n
   if (err instanceof ConfigError) return { line: err.message, code: EXIT_SETUP };
   if (err instanceof KnowledgeBaseInvalidError) {
     return { line: `The knowledge base is invalid; fix these and run \`npm run kb:check\`:\n${err.report}`, code: EXIT_SETUP };
+  }
+  if (err instanceof DiscordUnreachableError) {
+    return { line: `${err.message}. Check the network, or DISCORD_API_URL if you set it.`, code: 1 };
   }
   if (err instanceof StoreConfigError) return { line: `STORE_URL cannot be used: ${err.message}`, code: EXIT_SETUP };
   if (err instanceof StoreUnavailableError) {
