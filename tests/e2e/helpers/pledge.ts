@@ -93,6 +93,25 @@ export function reviewOverwrites(sim: DiscordSimulator, bot: { deny?: Permission
   ];
 }
 
+/**
+ * Stops the bot as a deploy would (finishing in-flight work, closing the store) and starts a new
+ * process's worth of bot on the same simulator and the same store, without redeploying commands.
+ */
+export async function restartBot(env: PledgeBot): Promise<void> {
+  const old = env.h;
+  await old.bot.stop(2_000);
+  const storeUrl = old.env.STORE_URL;
+  if (!storeUrl) throw new Error('the first bot has no STORE_URL');
+  const next = await startSimulatedBot({ sim: env.sim, storeUrl, deploy: false, logLevel: 'info', logDestination: logSink(env.logs) });
+  await waitForGuild(next, env.guildId);
+  env.h = next;
+  const stopFirst = env.stop;
+  env.stop = async () => {
+    await next.stop();
+    await stopFirst();
+  };
+}
+
 /** After every test: nothing the bot sent broke Discord's schema or limits, could ping, or hit an unknown route. */
 export function expectCleanWire(sim: DiscordSimulator): void {
   expect(sim.violations, 'schema/limit violations').toEqual([]);
@@ -250,4 +269,16 @@ export async function pledge(env: PledgeBot, user: SimUser, file: Upload, opts: 
   const rec = await record(env, user.id);
   if (!rec) throw new Error(`no pledge stored for ${user.id}; the bot answered: ${text}`);
   return { handle, text, record: rec };
+}
+
+/**
+ * Member text as shown by the bot can neither ping (every @everyone/@here and <@…>, <@&…>, <#…> is
+ * broken), nor hide a link behind words (no unescaped `[text](url)`), nor reorder or hide text.
+ */
+export function expectNeutralized(text: string): void {
+  expect(text, 'a live @everyone/@here').not.toMatch(/@(everyone|here)/i);
+  expect(text, 'a live user/role/channel mention').not.toMatch(/<(@[!&]?|#)\d/);
+  expect(text, 'an active masked link').not.toMatch(/(?<!\\)\[[^\]]*(?<!\\)\]\(/);
+  expect(text, 'bidi controls').not.toMatch(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/);
+  expect(text, 'invisible characters other than the mention breaker').not.toMatch(/[\u00AD\u2060-\u2064\uFEFF\u3164]/);
 }
