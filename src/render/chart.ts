@@ -1,12 +1,13 @@
 // PNG charts for milestone announcements and /stats: an SVG rasterized by sharp.
 //
-// Text is drawn as vector paths read from the DejaVu Sans files in assets/fonts, never as SVG
+// Text is drawn as vector paths read from DejaVu Sans (npm dejavu-fonts-ttf), never as SVG
 // <text>: librsvg would look fonts up through fontconfig, and a fresh server or container often
 // has no fonts at all, which renders text as nothing or as boxes without any error. Paths render
 // the same on every machine, need no environment variable set before sharp's first use, and also
 // work in worker threads (where process.env changes never reach native code).
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { Locale } from '../kb/schema.js';
 import { milestonesStrings } from '../milestones/strings.js';
@@ -275,20 +276,17 @@ const FALLBACK = new Map<number, number>([
   [0x2212, 0x2d], // minus sign
 ]);
 
+/** DejaVu Sans from the `dejavu-fonts-ttf` package: installed with the bot, so present on every machine it runs on. */
 function locateFontDir(): string {
-  // src/render → ../../assets; dist/src/render → ../../../assets.
-  for (const rel of ['../../assets/fonts/', '../../../assets/fonts/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(`${dir}DejaVuSans.ttf`)) return dir;
-  }
-  throw new Error('chart fonts not found: expected assets/fonts/DejaVuSans.ttf at the repository root');
+  const pkg = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json');
+  return join(dirname(pkg), 'ttf');
 }
 
 let fonts: { regular: Font; bold: Font } | null = null;
 function loadFonts(): { regular: Font; bold: Font } {
   if (!fonts) {
     const dir = locateFontDir();
-    fonts = { regular: new Font(readFileSync(`${dir}DejaVuSans.ttf`)), bold: new Font(readFileSync(`${dir}DejaVuSans-Bold.ttf`)) };
+    fonts = { regular: new Font(readFileSync(join(dir, 'DejaVuSans.ttf'))), bold: new Font(readFileSync(join(dir, 'DejaVuSans-Bold.ttf'))) };
   }
   return fonts;
 }
