@@ -120,6 +120,7 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
   if (result.possibleDuplicate && result.outcome !== 'unchanged-verified') text += `\n${m.pledge.possibleDuplicate}`;
   // Durable before acknowledged: this edit only happens once submit() has resolved.
   await interaction.editReply({ content: text, allowedMentions: NO_PINGS });
+  await ctx.milestones.afterChange(interaction.guildId, result.counts);
   if (result.outcome !== 'unchanged-verified') await postReviewCard(interaction.client, ctx, result.record, copy);
 }
 
@@ -173,6 +174,7 @@ const withdraw = ownerOnly(async (interaction, ctx, m) => {
     const result = await ctx.pledges.withdraw({ guildId: interaction.guildId, userId: interaction.user.id, interactionId: interaction.id });
     await interaction.update({ content: result.ok ? m.pledge.withdrawn : m.pledge.withdrawNothing, components: [], allowedMentions: NO_PINGS });
     if (result.ok && result.record && !result.duplicateInteraction) await retireReviewCard(interaction.client, ctx, result.record);
+    if (result.ok) await ctx.milestones.afterChange(interaction.guildId, result.counts);
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;
     await sendNotice(interaction, m.pledge.storeDown);
@@ -239,6 +241,7 @@ async function decide(interaction: ComponentInteraction, ctx: BotContext, record
     return;
   }
   if (result.duplicateInteraction) return;
+  await ctx.milestones.afterChange(interaction.guildId, result.counts);
   const guildName = interaction.guild?.name ?? interaction.guildId;
   const dm = messages(settings.publicLocale);
   const text = decision === 'verified' ? dm.review.dmVerified(guildName, current.pledgeId) : dm.review.dmRejected(guildName, current.pledgeId, current.rejectReason ?? '');

@@ -13,6 +13,8 @@ import { PledgeService } from './pledges/index.js';
 import { ReviewCards } from './pledges/reviewCards.js';
 import { createSettings } from './settings/index.js';
 import { openStore } from './store/index.js';
+import { createMilestones } from './milestones/index.js';
+import { milestonePoster } from './bot/announcer.js';
 
 /** Discord (or DISCORD_API_URL) did not answer the login: a network or configuration problem, not a bug. */
 export class DiscordUnreachableError extends Error {
@@ -65,13 +67,23 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     log[repaired.repaired ? 'warn' : 'info']({ guilds: repaired.guilds.length, fixes }, 'store reconciled');
   }
   const client = createClient(config);
+  const settings = createSettings(store, { log: storeLog });
+  const milestones = createMilestones({
+    store,
+    settings,
+    campaignGuilds: () => pledges.guilds(),
+    post: milestonePoster(() => client),
+    clock,
+    log: log.child({ component: 'milestones' }),
+  });
   const ctx: BotContext = {
     config,
     log,
     kb,
     store,
-    settings: createSettings(store, { log: storeLog }),
+    settings,
     pledges,
+    milestones,
     reviewCards: new ReviewCards(store),
     clock,
     commands,
@@ -101,6 +113,10 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     throw new DiscordUnreachableError(config.apiUrl, err);
   }
 
+  // Announcements decided before a restart (or a crash between deciding and posting) go out now.
+  milestones.dispatcher.start();
+  void catchUpMilestones(ctx).catch((err: unknown) => log.error({ err }, 'milestone catch-up failed'));
+
   let stopping: Promise<void> | null = null;
   return {
     client,
@@ -118,6 +134,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
         accepting = false;
         const drained = await inFlight.drain(graceMs);
         if (!drained) log.warn({ pending: inFlight.size }, 'stopped before all work finished');
+        await milestones.dispatcher.stop();
         await client.destroy();
         await store.close();
         log.info('stopped');
@@ -125,4 +142,19 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       return stopping;
     },
   };
+}
+
+/**
+ * A crash between a pledge being saved and its milestone being decided would lose that milestone:
+ * at start-up every server's current count is checked against the thresholds not yet announced.
+ */
+async function catchUpMilestones(ctx: BotContext): Promise<void> {
+  const campaign = await ctx.pledges.campaignTotals();
+  for await (const guildId of ctx.pledges.guilds()) {
+    const totals = await ctx.pledges.totals(guildId);
+    await ctx.milestones.afterChange(guildId, {
+      guild: { before: 0, after: totals.counted },
+      campaign: { before: 0, after: campaign.counted },
+    });
+  }
 }

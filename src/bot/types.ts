@@ -11,6 +11,7 @@ import type {
 import type { Config } from '../config.js';
 import type { KnowledgeBaseHolder } from '../kb/holder.js';
 import type { Logger } from '../log.js';
+import type { Milestones } from '../milestones/index.js';
 import type { PledgeService } from '../pledges/index.js';
 import type { ReviewCards } from '../pledges/reviewCards.js';
 import type { SettingsService } from '../settings/index.js';
@@ -24,6 +25,7 @@ export type BotContext = {
   store: Store;
   settings: SettingsService;
   pledges: PledgeService;
+  milestones: Milestones;
   reviewCards: ReviewCards;
   clock: () => Date;
   commands: ReadonlyMap<string, CommandModule>;
