@@ -200,6 +200,13 @@ export const en = {
     logBefore: 'Before',
     logAfter: 'After',
   },
+  stats: {
+    showName: 'show',
+    showDescription: 'Pledge figures and a chart of pledges per day',
+    notAllowed: 'Only organizers (the organizer role or Manage Server) can see pledge statistics.',
+    exportTooLarge: 'The export is larger than I may upload here, even compressed. Ask the bot operator for `npm run store:verify` access or a direct export.',
+    exportCompressed: 'It was too large to attach as plain CSV, so it is compressed (.csv.gz).',
+  },
   needs: {
     coding: 'coding',
     writing: 'writing',

@@ -201,6 +201,13 @@ export const fr: Messages = {
     logBefore: 'Avant',
     logAfter: 'Après',
   },
+  stats: {
+    showName: 'afficher',
+    showDescription: 'Les chiffres des engagements et un graphique par jour',
+    notAllowed: 'Seuls les organisateurs (rôle organisateur ou « Gérer le serveur ») peuvent voir les statistiques.',
+    exportTooLarge: 'L’export dépasse la taille que je peux envoyer ici, même compressé. Demandez un export direct à la personne qui héberge le bot.',
+    exportCompressed: 'Trop volumineux en CSV brut : il est compressé (.csv.gz).',
+  },
   needs: {
     coding: 'programmation',
     writing: 'rédaction',
