@@ -59,5 +59,6 @@ describe('npm run commands:json', () => {
   it('GIVEN the built bot (tests/setup/build.ts) THEN the npm script prints the same JSON array and nothing else', async () => {
     const stdout = execFileSync('npm', ['run', 'commands:json'], { encoding: 'utf8' });
     expect(JSON.parse(stdout)).toEqual(JSON.parse(await commandsJson()));
-  });
+    // The script compiles first (as deploy does); that alone can take a minute on a busy 2-core machine.
+  }, 180_000);
 });
