@@ -16,6 +16,15 @@ const STATUS_COLOR: Record<PledgeStatus, number> = {
   withdrawn: 0x80848e,
 };
 
+/**
+ * Member-typed text shown to moderators: a URL stays readable but is not a link (Discord makes any
+ * `scheme://…` clickable, masked or not), so a note cannot phish the people reviewing it. A
+ * zero-width space after the colon is enough to stop Discord's link detection.
+ */
+export function unlinked(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*):\/\//gi, '$1:\u200B//');
+}
+
 function timestamp(iso: string): string {
   return `<t:${Math.floor(Date.parse(iso) / 1000)}:f>`;
 }
@@ -71,7 +80,7 @@ export function renderReviewCard({ record, locale, imageUrl, reviewerMention }: 
     { name: m.review.submitted, value: timestamp(record.createdAt), inline: true },
     { name: m.review.platform, value: m.pledge.platforms[record.platform], inline: true },
   ];
-  if (record.note) fields.push({ name: m.review.note, value: record.note, inline: false });
+  if (record.note) fields.push({ name: m.review.note, value: unlinked(record.note), inline: false });
   if (record.evidence) {
     const e = record.evidence;
     fields.push({

@@ -9,6 +9,7 @@ import { fr } from '../../src/i18n/fr.js';
 import { NOTE_MAX } from '../../src/pledges/index.js';
 import { SimUsageError, type CdnAsset, type InteractionHandle, type SimUser } from '../../src/sim/index.js';
 import { LIMITS } from '../../src/render/limits.js';
+import { unlinked } from '../../src/render/pledge.js';
 import { sanitizeUserText } from '../../src/text/sanitize.js';
 import {
   cardTitle,
@@ -220,8 +221,9 @@ describe('hostile notes', () => {
     expect(stored.note).toBe(expected);
     const card = await waitForCard(env, stored.pledgeId);
     const note = field(card, en.review.note) ?? '';
-    expect(note).toBe(expected);
+    expect(note).toBe(unlinked(expected));
     expectNeutralized(note);
+    expect(note, 'a clickable URL').not.toMatch(/[a-z][a-z0-9+.-]*:\/\//i);
     expect(note.length).toBeLessThanOrEqual(LIMITS.fieldValue);
     expect(note.split('\n').length).toBeLessThanOrEqual(20);
     expect(card.allowed_mentions).toEqual({ parse: [] });
@@ -254,6 +256,7 @@ describe('hostile notes', () => {
       const note = field(card, en.review.note) ?? '';
       expect(note.endsWith('…')).toBe(true);
       expectNeutralized(note);
+      expect(note, 'a clickable URL').not.toMatch(/https?:\/\//i);
     } finally {
       restore();
     }
@@ -267,5 +270,15 @@ describe('hostile notes', () => {
     const shown = field(card, en.review.note) ?? '';
     expect(shown.length).toBeLessThanOrEqual(NOTE_MAX);
     expect(shown).toBe(sanitizeUserText(note, NOTE_MAX));
+  });
+
+  it('GIVEN a note with plain and bracketed URLs WHEN recorded THEN the card shows them as text, not as links a moderator could click', async () => {
+    const member = newMember(env);
+    const value = 'proof: https://evil.example/login <https://evil.example/x> HTTP://EVIL.EXAMPLE discord://-/channels/1';
+    const { record: stored } = await pledge(env, member, upload(await uniqueScreenshot(), 'shot.png'), { note: value });
+    const card = await waitForCard(env, stored.pledgeId);
+    const note = field(card, en.review.note) ?? '';
+    expect(note).not.toMatch(/[a-z][a-z0-9+.-]*:\/\//i);
+    expect(note.replace(/\u200B/g, '')).toBe(stored.note);
   });
 });
