@@ -6,7 +6,8 @@ import {
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import { hasStaffRole } from '../src/bot/permissions.js';
-import { NO_PINGS, replyOptions, sendNotice, updateOptions } from '../src/bot/respond.js';
+import { NO_PINGS, replyOptions, sendCooldown, sendNotice, updateOptions } from '../src/bot/respond.js';
+import { LIMITS } from '../src/cooldowns.js';
 import { notifyMember, postReviewCard, retireReviewCard } from '../src/bot/reviewQueue.js';
 import type { BotContext, ComponentHandler, ComponentInteraction } from '../src/bot/types.js';
 import { en } from '../src/i18n/en.js';
@@ -77,6 +78,8 @@ function isPlatform(s: string | null): s is Platform {
 }
 
 async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, m: Messages): Promise<void> {
+  const allowed = ctx.cooldowns.take([{ key: `pledge:${interaction.guildId}:${interaction.user.id}`, limit: LIMITS.pledgeSubmitPerMember }]);
+  if (!allowed.ok) return sendCooldown(interaction, allowed.retryAt, m.errors.cooldown);
   // Downloading and decoding can outlast Discord's 3-second window: acknowledge first.
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const attachment = interaction.options.getAttachment(en.pledge.screenshotName);

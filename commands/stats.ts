@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { InteractionContextType, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { hasStaffRole } from '../src/bot/permissions.js';
-import { NO_PINGS, sendNotice } from '../src/bot/respond.js';
+import { NO_PINGS, sendCooldown, sendNotice } from '../src/bot/respond.js';
+import { LIMITS } from '../src/cooldowns.js';
 import type { BotContext } from '../src/bot/types.js';
 import { en } from '../src/i18n/en.js';
 import { localeFromDiscord, localizations, messages } from '../src/i18n/index.js';
@@ -65,8 +66,16 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   const locale = localeFromDiscord(interaction.locale);
   const settings = await ctx.settings.get(interaction.guildId);
   if (!hasStaffRole(interaction, settings.organizerRoleId)) return sendNotice(interaction, messages(locale).stats.notAllowed);
+  if (interaction.options.getSubcommand() === statsStrings.en.exportName) {
+    const allowed = ctx.cooldowns.take([
+      { key: `export:${interaction.guildId}:${interaction.user.id}`, limit: LIMITS.statsExportPerMember },
+      { key: `export:${interaction.guildId}`, limit: LIMITS.statsExportPerServer },
+    ]);
+    if (!allowed.ok) return sendCooldown(interaction, allowed.retryAt, messages(locale).errors.cooldown);
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    return exportCsv(interaction, ctx);
+  }
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-  if (interaction.options.getSubcommand() === statsStrings.en.exportName) return exportCsv(interaction, ctx);
   const [totals, campaign] = await Promise.all([ctx.pledges.totals(interaction.guildId), ctx.pledges.campaignTotals()]);
   const { reply, files } = await statsMessage({ totals, campaign, now: ctx.clock(), locale, ...(interaction.guild ? { guildName: interaction.guild.name } : {}) });
   await interaction.editReply({

@@ -15,6 +15,7 @@ import { createSettings } from './settings/index.js';
 import { openStore } from './store/index.js';
 import { createMilestones } from './milestones/index.js';
 import { milestonePoster } from './bot/announcer.js';
+import { Cooldowns } from './cooldowns.js';
 
 /** Discord (or DISCORD_API_URL) did not answer the login: a network or configuration problem, not a bug. */
 export class DiscordUnreachableError extends Error {
@@ -85,6 +86,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     pledges,
     milestones,
     reviewCards: new ReviewCards(store),
+    cooldowns: new Cooldowns(() => clock().getTime()),
     clock,
     commands,
   };

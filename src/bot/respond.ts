@@ -30,6 +30,11 @@ export async function sendReply(interaction: RepliableInteraction, reply: Reply,
 }
 
 /** A plain text answer only the member sees. */
+/** A polite refusal that says when to come back. */
+export async function sendCooldown(interaction: RepliableInteraction, retryAt: number, text: (unixSeconds: number) => string): Promise<void> {
+  await sendNotice(interaction, text(Math.ceil(retryAt / 1000)));
+}
+
 export async function sendNotice(interaction: RepliableInteraction, content: string): Promise<void> {
   const options = { content, allowedMentions: NO_PINGS, flags: MessageFlags.Ephemeral } as const;
   if (interaction.deferred || interaction.replied) await interaction.followUp(options);

@@ -10,6 +10,7 @@ import type {
 } from 'discord.js';
 import type { Config } from '../config.js';
 import type { KnowledgeBaseHolder } from '../kb/holder.js';
+import type { Cooldowns } from '../cooldowns.js';
 import type { Logger } from '../log.js';
 import type { Milestones } from '../milestones/index.js';
 import type { PledgeService } from '../pledges/index.js';
@@ -27,6 +28,7 @@ export type BotContext = {
   pledges: PledgeService;
   milestones: Milestones;
   reviewCards: ReviewCards;
+  cooldowns: Cooldowns;
   clock: () => Date;
   commands: ReadonlyMap<string, CommandModule>;
 };

@@ -16,6 +16,7 @@ export const en = {
       `Something went wrong on our side (ref \`${ref}\`). Please try again; if it keeps happening, give this ref to a moderator.`,
     staleComponent: 'This button belongs to an older version of the bot. Please run the command again.',
     kbMissingEntry: 'That entry is no longer in the knowledge base. Please run the command again.',
+    cooldown: (unixSeconds: number) => `You’re going a little fast. Please try again <t:${unixSeconds}:R>.`,
   },
   facts: {
     name: 'facts',

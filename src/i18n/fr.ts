@@ -17,6 +17,7 @@ export const fr: Messages = {
       `Un problème est survenu de notre côté (réf. \`${ref}\`). Réessayez ; si cela continue, donnez cette référence à un modérateur.`,
     staleComponent: 'Ce bouton appartient à une ancienne version du bot. Relancez la commande.',
     kbMissingEntry: 'Cette entrée n’est plus dans la base de connaissances. Relancez la commande.',
+    cooldown: (unixSeconds: number) => `Doucement ! Réessayez <t:${unixSeconds}:R>.`,
   },
   facts: {
     name: 'faits',
