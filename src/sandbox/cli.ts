@@ -102,70 +102,96 @@ export function completer(commands: readonly CommandDef[]): (line: string) => [s
   };
 }
 
+/**
+ * Lines from stdin, one per `ask`. Lines are queued as they arrive: a pasted block or a pipe
+ * delivers many at once, and each must wait for the step before it to finish.
+ */
+function lineReader(rl: readline.Interface, tty: boolean, out: Out): { ask(prompt: string): Promise<string | null>; close(): void } {
+  const queue: string[] = [];
+  let waiting: { prompt: string; resolve: (line: string | null) => void } | null = null;
+  let closed = false;
+  rl.on('line', (line) => {
+    if (!waiting) return void queue.push(line);
+    const { prompt, resolve } = waiting;
+    waiting = null;
+    // Without a terminal nothing echoes what was read: print it after its prompt, like a transcript.
+    if (!tty) out(`${prompt}${line}`);
+    resolve(line);
+  });
+  rl.on('close', () => {
+    closed = true;
+    waiting?.resolve(null);
+    waiting = null;
+  });
+  return {
+    ask(prompt) {
+      const queued = queue.shift();
+      if (queued !== undefined) {
+        out(`${prompt}${queued}`);
+        return Promise.resolve(queued);
+      }
+      if (closed) return Promise.resolve(null);
+      if (tty) {
+        rl.setPrompt(prompt);
+        rl.prompt();
+      }
+      return new Promise((resolve) => {
+        waiting = { prompt, resolve };
+      });
+    },
+    close() {
+      if (!closed) rl.close();
+    },
+  };
+}
+
 async function interactive(options: { keepTempDir: boolean }): Promise<number> {
   const out = stdoutLine;
+  const tty = process.stdin.isTTY === true;
   out('Starting the simulator and the bot…');
-  let rl: readline.Interface | null = null;
-  let closed = false;
-  let pending: ((answer: string | null) => void) | null = null;
-  const ask = (prompt: string): Promise<string | null> =>
-    new Promise((resolve) => {
-      if (closed || !rl) return resolve(null);
-      pending = resolve;
-      rl.question(prompt, (answer) => {
-        pending = null;
-        resolve(answer);
-      });
-    });
-  const session = await Sandbox.start({ out, ask, fileDirs: fileDirs(), keepTempDir: options.keepTempDir });
-  const line = readline.createInterface({
-    input: process.stdin,
-    output: process.stdout,
-    terminal: process.stdin.isTTY,
-    completer: completer(session.commands),
+  let reader: ReturnType<typeof lineReader> | null = null;
+  const session = await Sandbox.start({
+    out,
+    ask: (prompt) => reader?.ask(prompt) ?? Promise.resolve(null),
+    fileDirs: fileDirs(),
+    keepTempDir: options.keepTempDir,
   });
-  rl = line;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    line.close();
-  };
-  line.on('close', () => {
-    closed = true;
-    pending?.(null);
-    pending = null;
-  });
-  // Ctrl-C at the prompt (TTY) arrives here; when stdin is a pipe it is a process signal.
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: tty, completer: completer(session.commands) });
+  const lines = lineReader(rl, tty, out);
+  reader = lines;
+  // Ctrl-C at the prompt (TTY) arrives on readline; when stdin is a pipe it is a process signal.
+  // A second one while a step is still running gives up waiting for it.
   let interrupts = 0;
   const interrupt = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (++interrupts > 1) process.exit(130);
     out('');
-    close();
+    lines.close();
   };
-  line.on('SIGINT', interrupt);
+  const terminate = () => lines.close();
+  rl.on('SIGINT', interrupt);
   process.on('SIGINT', interrupt);
-  process.on('SIGTERM', close);
+  process.on('SIGTERM', terminate);
 
   let failures = 0;
   try {
     session.banner().forEach(out);
     out(`Bot log: ${session.logPath}${options.keepTempDir ? '' : ' (removed on exit; --keep to keep it)'}`);
     for (;;) {
-      const input = await ask(session.prompt);
+      const input = await lines.ask(session.prompt);
       if (input === null) break;
       const result = await session.run(input);
       if (!result.ok) failures++;
       if (result.quit) break;
     }
   } finally {
-    close();
+    lines.close();
     out('Stopping the bot and the simulator…');
     await session.stop();
     process.off('SIGINT', interrupt);
-    process.off('SIGTERM', close);
+    process.off('SIGTERM', terminate);
   }
-  return failures > 0 && !process.stdin.isTTY ? 1 : 0;
+  // Piped input is a script in all but name: let a failed step show in the exit code.
+  return failures > 0 && !tty ? 1 : 0;
 }
 
 const USAGE = `Usage: npm run sandbox [-- --script <file>] [--keep]

@@ -125,6 +125,7 @@ export class Sandbox {
     const tempDir = await mkdtemp(path.join(os.tmpdir(), 'quitgpt-sandbox-'));
     const log = new BotLog(path.join(tempDir, 'bot.log'));
     let sim: DiscordSimulator | null = null;
+    let running: SimulatedBot | null = null;
     try {
       sim = await DiscordSimulator.start({ heartbeatIntervalMs: 500 });
       const world = createDemoWorld(sim);
@@ -132,7 +133,7 @@ export class Sandbox {
       // organizer setting up the real server would let the bot in, so the sandbox does too.
       await letBotSee(sim, world, world.channels.review);
       await letBotSee(sim, world, world.channels.log);
-      const running = await startSimulatedBot({
+      running = await startSimulatedBot({
         sim,
         storeUrl: `sqlite://${path.join(tempDir, 'quitgpt.sqlite')}`,
         logLevel: 'info',
@@ -151,6 +152,7 @@ export class Sandbox {
       for (const n of log.takeNotices()) session.out(`! bot ${n.level}: ${n.text}`);
       return session;
     } catch (err) {
+      await running?.stop().catch(() => undefined);
       if (sim) await sim.stop();
       await log.close();
       await rm(tempDir, { recursive: true, force: true });
@@ -196,7 +198,7 @@ export class Sandbox {
         case 'comment':
           return { ok: true };
         case 'help':
-          helpText(this.commands, this.userList(), [...Object.keys(this.world.guild.channels), 'review', 'dm']).forEach((l) => this.out(l));
+          helpText(this.commands, this.users().map((u) => u.username), [...Object.keys(this.world.guild.channels), 'review', 'dm']).forEach((l) => this.out(l));
           return { ok: true };
         case 'quit':
           return { ok: true, quit: true };
@@ -397,7 +399,7 @@ export class Sandbox {
     }
     const posts = this.sim.channelMessages(channelId).slice(-count);
     if (posts.length === 0) this.out(`(no posts in ${channelId === this.sim.dmChannelId(this.current.id) ? 'your DMs' : `#${label}`} yet)`);
-    for (const m of posts) this.show(m, { forceEdited: false });
+    for (const m of posts) this.show(m);
     return { ok: true };
   }
 

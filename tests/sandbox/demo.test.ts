@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runScript } from '../../src/sandbox/cli.js';
+import { Sandbox } from '../../src/sandbox/session.js';
 
 const CLI = 'dist/src/sandbox/cli.js';
 const demoLines = () => readFileSync('sandbox/demo.txt', 'utf8').split('\n');
@@ -153,5 +154,26 @@ describe('the built CLI', () => {
     expect(stdout).toContain('Page 2/2');
     expect(stdout).toContain('Stopping the bot and the simulator…');
     expect(code).toBe(1);
+  });
+});
+
+describe('a session', () => {
+  it('flags loudly what Discord would reject, and fails the step', async () => {
+    const out: string[] = [];
+    const session = await Sandbox.start({ out: (l) => out.push(l) });
+    try {
+      // As if the bot had sent it: a title over Discord's 256 characters.
+      const res = await fetch(`${session.sim.restUrl}/v10/channels/${session.world.channels.general}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bot ${session.sim.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ embeds: [{ title: 'x'.repeat(300) }] }),
+      });
+      expect(res.status).toBe(400);
+      const result = await session.run('/facts');
+      expect(result.ok).toBe(false);
+      expect(out.join('\n')).toMatch(/!!! DISCORD WOULD REJECT THIS \((schema|limit)\): POST \/channels\/\{channel_id\}\/messages\n!!! {3}embeds\.0\.title: /);
+    } finally {
+      await session.stop();
+    }
   });
 });
