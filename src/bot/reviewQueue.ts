@@ -1,5 +1,5 @@
 // The moderators' side of a pledge: its card in the review channel, kept in step with the pledge.
-import { type Client, type SendableChannels } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type Client, type SendableChannels } from 'discord.js';
 import type { PledgeRecord } from '../pledges/index.js';
 import { renderReviewCard, REVIEW_IMAGE_NAME } from '../render/pledge.js';
 import { NO_PINGS } from './respond.js';
@@ -28,16 +28,28 @@ export async function postReviewCard(
     log.warn({ channelId: settings.reviewChannelId }, 'review channel missing or not a text channel; card not posted');
     return false;
   }
-  const name = image ? REVIEW_IMAGE_NAME(image.ext) : null;
-  const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: name ? `attachment://${name}` : null });
-  try {
-    const previous = await ctx.reviewCards.get(record.guildId, record.pledgeId);
-    const message = await channel.send({
+  const send = (withImage: boolean) => {
+    const name = withImage && image ? REVIEW_IMAGE_NAME(image.ext) : null;
+    const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: name ? `attachment://${name}` : null });
+    return channel.send({
       embeds: card.embeds,
       components: card.components,
       files: image && name ? [{ attachment: image.bytes, name }] : [],
       allowedMentions: NO_PINGS,
     });
+  };
+  try {
+    const previous = await ctx.reviewCards.get(record.guildId, record.pledgeId);
+    let message;
+    try {
+      message = await send(image !== null);
+    } catch (err) {
+      // Without Attach Files the whole message is refused: moderators still need the card (it says
+      // the screenshot could not be attached), so post it without the file rather than not at all.
+      if (!image || !(err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.MissingPermissions)) throw err;
+      log.warn({ err, channelId: channel.id }, 'review card refused with the screenshot; posting it without');
+      message = await send(false);
+    }
     await ctx.reviewCards.set(record.guildId, record.pledgeId, { channelId: channel.id, messageId: message.id, version: record.version });
     // The older card shows replaced evidence: remove it, screenshot included.
     if (previous && previous.messageId !== message.id) await deleteCard(client, previous.channelId, previous.messageId);
