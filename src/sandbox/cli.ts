@@ -52,7 +52,10 @@ export async function runScript(lines: readonly string[], options: RunScriptOpti
     session.banner().forEach(out);
     let lastWasComment = false;
     for (let line = take(); line !== null; line = take()) {
-      if (!line.trim()) continue;
+      if (!line.trim()) {
+        lastWasComment = false;
+        continue;
+      }
       // Comments are the script's narration: printed as they are, not as something typed.
       const comment = line.trim().startsWith('#');
       if (!(comment && lastWasComment)) out('');

@@ -41,6 +41,9 @@ export type StepResult = { ok: boolean; quit?: boolean };
 
 type Seen = { fingerprint: string; channelId: string };
 
+/** Someone the person at the prompt can act as. */
+type Actor = { name: string; user: SimUser; about: string };
+
 const DISCORD_LOCALES = [
   'id', 'da', 'de', 'en-GB', 'en-US', 'es-ES', 'es-419', 'fr', 'hr', 'it', 'lt', 'hu', 'nl', 'no', 'pl', 'pt-BR',
   'ro', 'fi', 'sv-SE', 'vi', 'tr', 'cs', 'el', 'bg', 'ru', 'uk', 'hi', 'th', 'zh-CN', 'ja', 'zh-TW', 'ko',
@@ -103,7 +106,8 @@ export class Sandbox {
   private unknownRoutesSeen = 0;
   private mentionWarningsSeen = 0;
   private stopping: Promise<void> | null = null;
-  current: SimUser;
+  private readonly actors: Actor[];
+  current: Actor;
 
   private constructor(
     readonly sim: DiscordSimulator,
@@ -118,7 +122,16 @@ export class Sandbox {
     this.ask = options.ask ?? (() => Promise.resolve(null));
     this.fileDirs = options.fileDirs ?? [process.cwd(), path.join(process.cwd(), 'sandbox')];
     this.stepTimeoutMs = options.stepTimeoutMs ?? 10_000;
-    this.current = world.users.member;
+    const owner = sim.user(world.guild.ownerId);
+    this.actors = [
+      { name: 'member', user: world.users.member, about: '' },
+      { name: 'moderator', user: world.users.moderator, about: 'Moderators' },
+      { name: 'organizer', user: world.users.organizer, about: 'Organizers' },
+      { name: 'camille', user: world.users.francophone, about: 'fr' },
+      // Only the owner has Manage Server in the demo server, which /config requires.
+      ...(owner ? [{ name: 'owner', user: owner, about: 'server owner' }] : []),
+    ];
+    this.current = this.actors[0] ?? { name: 'member', user: world.users.member, about: '' };
   }
 
   static async start(options: SessionOptions): Promise<Sandbox> {
@@ -165,8 +178,8 @@ export class Sandbox {
   }
 
   get prompt(): string {
-    const locale = this.sim.user(this.current.id)?.locale ?? this.current.locale;
-    return `${this.current.username}${locale === 'en-US' ? '' : ` (${locale})`}> `;
+    const locale = this.sim.user(this.current.user.id)?.locale ?? this.current.user.locale;
+    return `${this.current.name}${locale === 'en-US' ? '' : ` (${locale})`}> `;
   }
 
   banner(): string[] {
@@ -174,7 +187,7 @@ export class Sandbox {
     return [
       `QuitGPT sandbox: the real bot on a simulated Discord server, "${this.guildName()}".`,
       `Channels: ${Object.keys(guild.channels).map((c) => `#${c}`).join(', ')}. Commands run in #general.`,
-      `Users: ${this.userList().join(', ')}. You are ${this.current.username}.`,
+      `Users: ${this.userList().join(', ')}. You are ${this.current.name}.`,
       'Type help for what you can do, quit (or Ctrl-D) to leave.',
     ];
   }
@@ -198,7 +211,7 @@ export class Sandbox {
         case 'comment':
           return { ok: true };
         case 'help':
-          helpText(this.commands, this.users().map((u) => u.username), [...Object.keys(this.world.guild.channels), 'review', 'dm']).forEach((l) => this.out(l));
+          helpText(this.commands, this.actors.map((a) => a.name), [...Object.keys(this.world.guild.channels), 'review', 'dm']).forEach((l) => this.out(l));
           return { ok: true };
         case 'quit':
           return { ok: true, quit: true };
@@ -223,7 +236,7 @@ export class Sandbox {
       }
     } catch (err) {
       // A SimUsageError is the simulator saying Discord's client would not send this.
-      this.out(`✗ ${err instanceof SimUsageError ? `Discord would not send that: ${err.message}` : errorText(err)}`);
+      this.out(`✗ ${err instanceof SimUsageError ? `Discord would not send that: ${this.withNames(err.message)}` : errorText(err)}`);
       return { ok: false };
     }
   }
@@ -234,22 +247,23 @@ export class Sandbox {
     return this.running.bot.client.guilds.cache.get(this.world.guild.id)?.name ?? 'QuitGPT Campaign';
   }
 
-  private users(): SimUser[] {
-    return Object.values(this.world.users);
-  }
-
   private userList(): string[] {
-    return this.users().map((u) => {
-      const roles = this.roleNamesOf(u.id);
-      const extra = [...roles, ...(u.locale !== 'en-US' ? [u.locale] : [])];
-      return extra.length ? `${u.username} (${extra.join(', ')})` : u.username;
-    });
+    return this.actors.map((a) => (a.about ? `${a.name} (${a.about})` : a.name));
   }
 
-  private roleNamesOf(userId: string): string[] {
-    if (userId === this.world.users.moderator.id) return ['Moderators'];
-    if (userId === this.world.users.organizer.id) return ['Organizers'];
-    return [];
+  private actorName(userId: string): string | undefined {
+    if (userId === this.sim.applicationId) return 'bot';
+    return this.actors.find((a) => a.user.id === userId)?.name ?? this.sim.user(userId)?.username;
+  }
+
+  /** The simulator's messages name users and channels by id; a person knows them by name. */
+  private withNames(text: string): string {
+    return text.replace(/\d{17,20}/g, (id) => {
+      const actor = this.actors.find((a) => a.user.id === id);
+      if (actor) return actor.name;
+      const channel = this.channelName(id);
+      return channel ? `#${channel}` : id;
+    });
   }
 
   private channelName(id: string): string | undefined {
@@ -262,7 +276,7 @@ export class Sandbox {
       ...(name ? { channelName: name } : {}),
       dm: !message.guild_id && !name,
       edited,
-      users: (id) => (id === this.sim.applicationId ? 'bot' : (this.sim.user(id)?.username ?? undefined)),
+      users: (id) => this.actorName(id),
       channels: (id) => this.channelName(id),
       roles: (id) => Object.entries(this.world.guild.roles).find(([, rid]) => rid === id)?.[0],
       now: this.sim.clock.now(),
@@ -294,7 +308,7 @@ export class Sandbox {
   }
 
   private show(message: SimMessage, opts: { forceEdited?: boolean } = {}): void {
-    const seen = this.seenBy(this.current.id);
+    const seen = this.seenBy(this.current.user.id);
     const before = seen.get(message.id);
     const edited = opts.forceEdited ?? (before !== undefined && before.fingerprint !== fingerprint(message));
     renderMessage(message, this.renderOptions(message, edited)).forEach((l) => this.out(l));
@@ -304,8 +318,8 @@ export class Sandbox {
 
   /** New or changed channel posts the current user can see, and posts that were deleted. */
   private showChannelChanges(alreadyShown: Set<string>): void {
-    const seen = this.seenBy(this.current.id);
-    const channels = this.visibleChannels(this.current.id);
+    const seen = this.seenBy(this.current.user.id);
+    const channels = this.visibleChannels(this.current.user.id);
     for (const channelId of channels) {
       const live = this.sim.channelMessages(channelId);
       const liveIds = new Set(live.map((m) => m.id));
@@ -328,14 +342,14 @@ export class Sandbox {
   // ─── Instructions ─────────────────────────────────────────────────────────────────────────────
 
   private switchUser(who: string): StepResult {
-    const user = this.users().find((u) => u.username === who || (who === 'francophone' && u === this.world.users.francophone));
-    if (!user) {
+    const actor = this.actors.find((a) => a.name === who || a.user.username === who || (who === 'francophone' && a.user === this.world.users.francophone));
+    if (!actor) {
       this.out(`✗ no user "${who}". Users: ${this.userList().join(', ')}`);
       return { ok: false };
     }
-    this.current = user;
-    const roles = this.roleNamesOf(user.id);
-    this.out(`You are now ${user.username} (${user.globalName ?? user.username}${roles.length ? `, ${roles.join(', ')}` : ''}).`);
+    this.current = actor;
+    const user = actor.user;
+    this.out(`You are now ${actor.name} (${[user.globalName ?? user.username, actor.about].filter(Boolean).join(', ')}).`);
     // DMs are personal and short: show them. Channel posts only get a count, `channel …` shows them.
     const seen = this.seenBy(user.id);
     const dm = this.sim.dmChannelId(user.id);
@@ -356,9 +370,9 @@ export class Sandbox {
   }
 
   private setLocale(locale: string | null): StepResult {
-    const user = this.sim.user(this.current.id);
+    const user = this.sim.user(this.current.user.id);
     if (!locale) {
-      this.out(`${this.current.username}'s Discord language: ${user?.locale ?? this.current.locale}`);
+      this.out(`${this.current.name}'s Discord language: ${user?.locale ?? this.current.user.locale}`);
       return { ok: true };
     }
     const wanted = LOCALE_SHORTHAND[locale.toLowerCase()] ?? DISCORD_LOCALES.find((l) => l.toLowerCase() === locale.toLowerCase());
@@ -367,13 +381,13 @@ export class Sandbox {
       return { ok: false };
     }
     // The interaction's locale is the member's client language, so this is what changes on Discord too.
-    this.sim.setUserLocale(this.current.id, wanted);
-    this.out(`${this.current.username}'s Discord language is now ${wanted}.`);
+    this.sim.setUserLocale(this.current.user.id, wanted);
+    this.out(`${this.current.name}'s Discord language is now ${wanted}.`);
     return { ok: true };
   }
 
   private resolveChannel(name: string): string | null | undefined {
-    if (name === 'dm') return this.sim.dmChannelId(this.current.id) ?? null;
+    if (name === 'dm') return this.sim.dmChannelId(this.current.user.id) ?? null;
     const channels = this.world.guild.channels;
     const exact = channels[CHANNEL_ALIASES[name] ?? name];
     if (exact) return exact;
@@ -392,13 +406,13 @@ export class Sandbox {
       return { ok: false };
     }
     const label = this.channelName(channelId) ?? 'DM';
-    if (!this.canSee(this.current.id, channelId)) {
-      const who = this.users().filter((u) => this.canSee(u.id, channelId)).map((u) => u.username);
-      this.out(`✗ ${this.current.username} cannot see #${label}.${who.length ? ` Try as ${who.join(' or as ')}.` : ''}`);
+    if (!this.canSee(this.current.user.id, channelId)) {
+      const who = this.actors.filter((a) => this.canSee(a.user.id, channelId)).map((a) => a.name);
+      this.out(`✗ ${this.current.name} cannot see #${label}.${who.length ? ` Try as ${who.join(' or as ')}.` : ''}`);
       return { ok: false };
     }
     const posts = this.sim.channelMessages(channelId).slice(-count);
-    if (posts.length === 0) this.out(`(no posts in ${channelId === this.sim.dmChannelId(this.current.id) ? 'your DMs' : `#${label}`} yet)`);
+    if (posts.length === 0) this.out(`(no posts in ${channelId === this.sim.dmChannelId(this.current.user.id) ? 'your DMs' : `#${label}`} yet)`);
     for (const m of posts) this.show(m);
     return { ok: true };
   }
@@ -406,7 +420,7 @@ export class Sandbox {
   /** The most recently shown messages first; never-shown ones after, newest first. */
   private candidates(): SimMessage[] {
     const rank = (m: SimMessage) => this.shownAt.get(m.id) ?? 0;
-    return this.visibleMessages(this.current.id).sort((a, b) => rank(b) - rank(a) || (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+    return this.visibleMessages(this.current.user.id).sort((a, b) => rank(b) - rank(a) || (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
   }
 
   private async press(label: string, explicit: boolean): Promise<StepResult> {
@@ -433,10 +447,10 @@ export class Sandbox {
         this.out(`[${buttonLabel(button)}] is a link: ${button.url ?? '(no url)'}`);
         return { ok: true };
       }
-      const handle = this.sim.pressButton({ message, customId: button.custom_id ?? '', userId: this.current.id });
+      const handle = this.sim.pressButton({ message, customId: button.custom_id ?? '', userId: this.current.user.id });
       return this.settle(handle);
     }
-    if (explicit) this.out(`✗ no button "${label}" on the messages ${this.current.username} can see.`);
+    if (explicit) this.out(`✗ no button "${label}" on the messages ${this.current.name} can see.`);
     else this.out(`✗ "${label}" is not a command or a button label here. Slash commands start with /; type help.`);
     return { ok: false };
   }
@@ -453,10 +467,10 @@ export class Sandbox {
         if (option) found = { menu: c, values: [option.value] };
       });
       if (!found) continue;
-      const handle = this.sim.selectMenu({ message, customId: found.menu.custom_id ?? '', userId: this.current.id, values: found.values });
+      const handle = this.sim.selectMenu({ message, customId: found.menu.custom_id ?? '', userId: this.current.user.id, values: found.values });
       return this.settle(handle);
     }
-    this.out(`✗ no menu option "${label}" on the messages ${this.current.username} can see.`);
+    this.out(`✗ no menu option "${label}" on the messages ${this.current.name} can see.`);
     return { ok: false };
   }
 
@@ -473,7 +487,7 @@ export class Sandbox {
     const where = {
       guildId: this.world.guild.id,
       channelId: this.world.channels.general,
-      userId: this.current.id,
+      userId: this.current.user.id,
       name: step.name,
       ...(step.subcommandGroup ? { subcommandGroup: step.subcommandGroup } : {}),
       ...(step.subcommand ? { subcommand: step.subcommand } : {}),
@@ -495,13 +509,15 @@ export class Sandbox {
 
   private async resolveRef(ref: Ref): Promise<SlashOptionValue | { error: string }> {
     const text = ref.text.replace(/^[@#]/, '').replace(/^<[@#&!]*(\d+)>$/, '$1');
-    const user = this.users().find((u) => u.id === text || u.username === text.toLowerCase() || u.globalName?.toLowerCase() === text.toLowerCase());
+    const lower = text.toLowerCase();
+    const user = this.actors.map((a) => a.user).find((u) => u.id === text || u.username === lower || u.globalName?.toLowerCase() === lower) ??
+      this.actors.find((a) => a.name === lower)?.user;
     const role = Object.entries(this.world.guild.roles).find(([name, id]) => id === text || name.toLowerCase() === text.toLowerCase())?.[1];
     switch (ref.ref) {
       case 'file':
         return this.readAttachment(ref.text);
       case 'user':
-        return user ? user.id : { error: `no user "${ref.text}" (users: ${this.users().map((u) => u.username).join(', ')})` };
+        return user ? user.id : { error: `no user "${ref.text}" (users: ${this.actors.map((a) => a.name).join(', ')})` };
       case 'role':
         return role ?? { error: `no role "${ref.text}" (roles: ${Object.keys(this.world.guild.roles).join(', ')})` };
       case 'mentionable':

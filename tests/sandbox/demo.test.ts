@@ -113,7 +113,7 @@ describe('scripts', () => {
 
   it('keep what a member cannot see out of their view', async () => {
     const t = await transcript(['channel review', 'as camille', '/facts share:true', 'as member', '/facts topic:don?']);
-    expect(answerTo(t.lines, 'channel review')).toContain('member cannot see #pledge-review. Try as moderator.');
+    expect(answerTo(t.lines, 'channel review')).toContain('member cannot see #pledge-review. Try as moderator');
     // camille's locale is French, and a shared answer is a post in #general everyone sees.
     expect(answerTo(t.lines, '/facts share:true')).toContain('[#general] bot:\n  ┃ QuitGPT : les faits');
     expect(answerTo(t.lines, 'as member')).toContain('1 new or updated post in #general');
