@@ -179,15 +179,15 @@ export function submit(env: OpsBot, world: OpsWorld, user: SimUser): Promise<Int
 }
 
 /**
- * Submits and waits until the bot has finished with the pledge: answered the member and posted the
- * review card, which it does only after the milestone decision (commands/pledge.ts).
+ * Submits and waits until the bot has finished with the pledge: answered the member, decided the
+ * milestones and posted the review card (the router logs the interaction as handled after that).
  */
 export async function pledgeAndSettle(env: OpsBot, world: OpsWorld, user: SimUser): Promise<number> {
   const handle = await submit(env, world, user);
   const reply = await handle.waitForReply(() => true, 10_000);
   const n = Number(/#(\d+)/.exec(reply.content)?.[1] ?? NaN);
   expect(n, `a pledge number in "${reply.content}"`).toBeGreaterThan(0);
-  await env.sim.waitForMessage(world.channels.review, (m) => m.embeds[0]?.title === `Pledge #${n}`, 10_000);
+  await handled(env, handle);
   return n;
 }
 
