@@ -268,4 +268,23 @@ const reason: ComponentHandler = async (interaction, args, ctx) => {
   await decide(interaction, ctx, ok.record, 'rejected', text);
 };
 
-export const components: Record<string, ComponentHandler> = { withdraw, keep, approve, reject, reason };
+/** A store outage while reviewing is a "try again later" for the moderator, not an error with a ref. */
+function storeDownIsNotice(handler: ComponentHandler): ComponentHandler {
+  return async (interaction, args, ctx) => {
+    try {
+      await handler(interaction, args, ctx);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      ctx.log.warn({ err, guild: interaction.guildId }, 'store unavailable during a pledge review');
+      await sendNotice(interaction, messages(localeFromDiscord(interaction.locale)).pledge.storeDown);
+    }
+  };
+}
+
+export const components: Record<string, ComponentHandler> = {
+  withdraw,
+  keep,
+  approve: storeDownIsNotice(approve),
+  reject: storeDownIsNotice(reject),
+  reason: storeDownIsNotice(reason),
+};
