@@ -4,6 +4,7 @@ import type { PledgeRecord } from '../pledges/index.js';
 import { renderReviewCard, REVIEW_IMAGE_NAME } from '../render/pledge.js';
 import { NO_PINGS } from './respond.js';
 import type { BotContext } from './types.js';
+import type { Logger } from '../log.js';
 
 async function sendableChannel(client: Client, channelId: string): Promise<SendableChannels | null> {
   const channel = await client.channels.fetch(channelId).catch(() => null);
@@ -11,8 +12,9 @@ async function sendableChannel(client: Client, channelId: string): Promise<Senda
 }
 
 /**
- * Posts the card for a new or replaced pledge. The pledge is already durable: a card that cannot be
- * posted (no review channel, missing permission) is logged and never undoes the pledge.
+ * Posts the card for a new or replaced pledge. The pledge is already durable and the member already
+ * answered: a card that cannot be posted (no review channel, missing permission, store or Discord
+ * unavailable) is logged and never undoes the pledge. Never throws.
  */
 export async function postReviewCard(
   client: Client,
@@ -20,9 +22,18 @@ export async function postReviewCard(
   record: PledgeRecord,
   image: { bytes: Buffer; ext: string } | null,
 ): Promise<boolean> {
+  const log = ctx.log.child({ guild: record.guildId, pledgeId: record.pledgeId });
+  try {
+    return await postCard(client, ctx, record, image, log);
+  } catch (err) {
+    log.warn({ err }, 'could not post the review card');
+    return false;
+  }
+}
+
+async function postCard(client: Client, ctx: BotContext, record: PledgeRecord, image: { bytes: Buffer; ext: string } | null, log: Logger): Promise<boolean> {
   const settings = await ctx.settings.get(record.guildId);
   if (!settings.reviewChannelId) return false;
-  const log = ctx.log.child({ guild: record.guildId, pledgeId: record.pledgeId });
   const channel = await sendableChannel(client, settings.reviewChannelId);
   if (!channel) {
     log.warn({ channelId: settings.reviewChannelId }, 'review channel missing or not a text channel; card not posted');
@@ -38,26 +49,21 @@ export async function postReviewCard(
       allowedMentions: NO_PINGS,
     });
   };
+  const previous = await ctx.reviewCards.get(record.guildId, record.pledgeId);
+  let message;
   try {
-    const previous = await ctx.reviewCards.get(record.guildId, record.pledgeId);
-    let message;
-    try {
-      message = await send(image !== null);
-    } catch (err) {
-      // Without Attach Files the whole message is refused: moderators still need the card (it says
-      // the screenshot could not be attached), so post it without the file rather than not at all.
-      if (!image || !(err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.MissingPermissions)) throw err;
-      log.warn({ err, channelId: channel.id }, 'review card refused with the screenshot; posting it without');
-      message = await send(false);
-    }
-    await ctx.reviewCards.set(record.guildId, record.pledgeId, { channelId: channel.id, messageId: message.id, version: record.version });
-    // The older card shows replaced evidence: remove it, screenshot included.
-    if (previous && previous.messageId !== message.id) await deleteCard(client, previous.channelId, previous.messageId);
-    return true;
+    message = await send(image !== null);
   } catch (err) {
-    log.warn({ err, channelId: channel.id }, 'could not post the review card');
-    return false;
+    // Without Attach Files the whole message is refused: moderators still need the card (it says
+    // the screenshot could not be attached), so post it without the file rather than not at all.
+    if (!image || !(err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.MissingPermissions)) throw err;
+    log.warn({ err, channelId: channel.id }, 'review card refused with the screenshot; posting it without');
+    message = await send(false);
   }
+  await ctx.reviewCards.set(record.guildId, record.pledgeId, { channelId: channel.id, messageId: message.id, version: record.version });
+  // The older card shows replaced evidence: remove it, screenshot included.
+  if (previous && previous.messageId !== message.id) await deleteCard(client, previous.channelId, previous.messageId);
+  return true;
 }
 
 async function deleteCard(client: Client, channelId: string, messageId: string): Promise<void> {
@@ -65,19 +71,43 @@ async function deleteCard(client: Client, channelId: string, messageId: string):
   if (channel && 'messages' in channel) await channel.messages.delete(messageId).catch(() => undefined);
 }
 
-/** After a withdrawal: the card says so and loses the screenshot. */
+/**
+ * After a withdrawal: the card says so and loses the screenshot. A card that cannot be edited is
+ * deleted instead, so the screenshot never outlives the withdrawal; the card's reference is kept
+ * when neither worked. The member already has their answer: never throws.
+ */
 export async function retireReviewCard(client: Client, ctx: BotContext, record: PledgeRecord): Promise<void> {
-  const ref = await ctx.reviewCards.get(record.guildId, record.pledgeId);
-  if (!ref) return;
-  const settings = await ctx.settings.get(record.guildId);
-  const channel = await sendableChannel(client, ref.channelId);
-  if (channel && 'messages' in channel) {
+  const log = ctx.log.child({ guild: record.guildId, pledgeId: record.pledgeId });
+  try {
+    const ref = await ctx.reviewCards.get(record.guildId, record.pledgeId);
+    if (!ref) return;
+    const settings = await ctx.settings.get(record.guildId);
+    const channel = await sendableChannel(client, ref.channelId);
+    if (!channel || !('messages' in channel)) {
+      log.warn({ channelId: ref.channelId }, 'review channel unreachable; the withdrawn pledge card was not updated');
+      return;
+    }
     const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: null });
-    await channel.messages
-      .edit(ref.messageId, { embeds: card.embeds, components: [], attachments: [], allowedMentions: NO_PINGS })
-      .catch((err: unknown) => ctx.log.warn({ err, guild: record.guildId }, 'could not update the withdrawn pledge card'));
+    let retired = await channel.messages.edit(ref.messageId, { embeds: card.embeds, components: [], attachments: [], allowedMentions: NO_PINGS }).then(
+      () => true,
+      (err: unknown) => {
+        log.warn({ err }, 'could not update the withdrawn pledge card; deleting it');
+        return false;
+      },
+    );
+    if (!retired) {
+      retired = await channel.messages.delete(ref.messageId).then(
+        () => true,
+        (err: unknown) => {
+          log.warn({ err }, 'could not delete the withdrawn pledge card either');
+          return false;
+        },
+      );
+    }
+    if (retired) await ctx.reviewCards.delete(record.guildId, record.pledgeId);
+  } catch (err) {
+    log.warn({ err }, 'could not retire the withdrawn pledge card');
   }
-  await ctx.reviewCards.delete(record.guildId, record.pledgeId);
 }
 
 /** Tells the member the decision. A member who closed their DMs is not an error. */
