@@ -2,7 +2,7 @@
 // answer they get stay truthful, and the bot keeps answering.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en.js';
-import { openStore, StoreUnavailableError, type KV } from '../../src/store/index.js';
+import { openStore, silentLogger } from '../../src/store/index.js';
 import { PledgeService } from '../../src/pledges/index.js';
 import type { PermissionName } from '../../src/sim/index.js';
 import {
@@ -10,6 +10,7 @@ import {
   errorLogs,
   expectBotAlive,
   expectCleanWire,
+  failStore,
   expectDeferredEphemeral,
   finalContent,
   newMember,
@@ -78,6 +79,159 @@ describe('the review channel does not allow files', () => {
       expect(buttonId(card, 'approve')).toBe(`pledge:approve:v1:${stored.pledgeId}:1`);
     } finally {
       env.sim.setChannelOverwrites(env.world.channels.review, reviewOverwrites(env.sim));
+    }
+  });
+});
+
+describe('the store fails', () => {
+  const answeredBy = (token: string) => () => env.sim.requests.some((r) => r.method === 'PATCH' && r.path.endsWith(`${token}/messages/@original`));
+
+  it('GIVEN the store refuses the pledge write WHEN a member submits THEN they are told to try again later, nothing is recorded or counted, and a retry works', async () => {
+    const member = newMember(env);
+    const before = await env.h.bot.ctx.pledges.totals(env.guildId);
+    const cards = env.sim.channelMessages(env.world.channels.review).length;
+    const key = `pledge:${env.guildId}:${member.id}`;
+    const outage = failStore(env, (op) => op.op === 'set' && op.keys.includes(key));
+    const image = await uniqueScreenshot();
+    try {
+      const handle = submitPledge(env, member, upload(image, 'shot.png'));
+      await expectDeferredEphemeral(handle);
+      expect(await finalContent(handle)).toBe(en.pledge.storeDown);
+      expect(handle.ephemeral).toBe(true);
+      expect(outage.failed).toHaveLength(1);
+    } finally {
+      outage.restore();
+    }
+    expect(await record(env, member.id)).toBeNull();
+    expect(await env.h.bot.ctx.pledges.totals(env.guildId)).toEqual(before);
+    expect(env.sim.channelMessages(env.world.channels.review).length).toBe(cards);
+    await expectBotAlive(env, member);
+
+    const retry = await pledge(env, member, upload(image, 'shot.png'));
+    expect(retry.text).toBe(en.pledge.created(retry.record.pledgeId));
+    expect((await env.h.bot.ctx.pledges.totals(env.guildId)).counted).toBe(before.counted + 1);
+    await waitForCard(env, retry.record.pledgeId);
+  });
+
+  it('GIVEN the store goes down right after the member was told their pledge is recorded WHEN the bot tries to post the card THEN the member gets no contradicting "nothing was recorded" and the pledge stands', async () => {
+    const member = newMember(env);
+    const handle = submitPledge(env, member, upload(await uniqueScreenshot(), 'shot.png'));
+    const outage = failStore(env, answeredBy(handle.token));
+    try {
+      const text = await finalContent(handle);
+      await until(() => env.logs.some((l) => l.msg === 'could not post the review card' && l.err !== undefined && JSON.stringify(l).includes('injected')), 'the failed card to be logged');
+      const stored = await (outage.restore(), record(env, member.id));
+      expect(text).toBe(en.pledge.created(stored?.pledgeId ?? 0));
+      expect(handle.followUps).toEqual([]);
+      expect(stored?.status).toBe('pending');
+    } finally {
+      outage.restore();
+    }
+    await expectBotAlive(env, member);
+  });
+
+  it('GIVEN the store goes down right after a withdrawal was confirmed WHEN the bot retires the card THEN the member gets no contradicting message', async () => {
+    const member = newMember(env);
+    const { record: stored } = await pledge(env, member, upload(await uniqueScreenshot(), 'shot.png'));
+    await waitForCard(env, stored.pledgeId);
+    const ask = pledgeCommand(env, member, 'withdraw');
+    const prompt = await ask.waitForReply();
+    const press = env.sim.pressButton({ message: prompt, customId: buttonId(prompt, 'withdraw'), userId: member.id });
+    const outage = failStore(env, () => press.acknowledgement !== undefined);
+    try {
+      await press.waitForReply((m) => m.content === en.pledge.withdrawn);
+      await until(() => env.logs.some((l) => l.msg === 'could not retire the withdrawn pledge card'), 'the failed retirement to be logged');
+      expect(press.followUps).toEqual([]);
+    } finally {
+      outage.restore();
+    }
+    expect(await record(env, member.id)).toMatchObject({ status: 'withdrawn', evidence: null });
+  });
+
+  it('GIVEN the withdrawn pledge card cannot be edited WHEN the member withdraws THEN the card is deleted so the screenshot does not stay', async () => {
+    const member = newMember(env);
+    const { record: stored } = await pledge(env, member, upload(await uniqueScreenshot(), 'shot.png'));
+    const card = await waitForCard(env, stored.pledgeId);
+    const fault = env.sim.faults.add({ method: 'PATCH', route: `/channels/${env.world.channels.review}/messages/${card.id}`, status: 500, count: 20 });
+    try {
+      const ask = pledgeCommand(env, member, 'withdraw');
+      const prompt = await ask.waitForReply();
+      await env.sim.pressButton({ message: prompt, customId: buttonId(prompt, 'withdraw'), userId: member.id }).waitForReply((m) => m.content === en.pledge.withdrawn);
+      await until(() => env.sim.message(card.id)?.deleted === true, 'the card to be deleted');
+    } finally {
+      env.sim.faults.remove(fault);
+    }
+  });
+
+  it('GIVEN the store is unreachable WHEN a moderator presses Approve THEN they are told to try again later and nothing changes', async () => {
+    const member = newMember(env);
+    const moderator = newMember(env, { moderator: true });
+    const { record: stored } = await pledge(env, member, upload(await uniqueScreenshot(), 'shot.png'));
+    const card = await waitForCard(env, stored.pledgeId);
+    const outage = failStore(env, () => true);
+    try {
+      const press = env.sim.pressButton({ message: card, customId: buttonId(card, 'approve'), userId: moderator.id });
+      const answer = await press.waitForReply();
+      expect(press.ephemeral).toBe(true);
+      expect(answer.content).toBe(en.pledge.storeDown);
+      expect(env.sim.message(card.id)?.components).toEqual(card.components);
+    } finally {
+      outage.restore();
+    }
+    expect(await record(env, member.id)).toMatchObject({ status: 'pending' });
+  });
+});
+
+describe('the store is closed under a running bot', () => {
+  let down: PledgeBot;
+
+  beforeAll(async () => {
+    down = await startPledgeBot();
+  });
+  afterAll(async () => {
+    await down?.stop();
+  });
+  afterEach(() => {
+    expectCleanWire(down.sim);
+  });
+
+  it('GIVEN a bot whose store was closed WHEN members submit, ask their status or withdraw and a moderator approves THEN each is told to try again later, nothing is written, and the bot still answers', async () => {
+    const earlier = newMember(down);
+    const moderator = newMember(down, { moderator: true });
+    const { record: pending } = await pledge(down, earlier, upload(await uniqueScreenshot(), 'shot.png'));
+    const card = await waitForCard(down, pending.pledgeId);
+    const totals = await down.h.bot.ctx.pledges.totals(down.guildId);
+
+    await down.h.bot.ctx.store.close();
+
+    const member = newMember(down);
+    const submit = submitPledge(down, member, upload(await uniqueScreenshot(), 'shot.png'), { note: 'hello' });
+    await expectDeferredEphemeral(submit);
+    expect(await finalContent(submit)).toBe(en.pledge.storeDown);
+    expect(submit.ephemeral).toBe(true);
+
+    for (const sub of ['status', 'withdraw'] as const) {
+      const handle = pledgeCommand(down, earlier, sub);
+      expect((await handle.waitForReply()).content, `/pledge ${sub}`).toBe(en.pledge.storeDown);
+      expect(handle.ephemeral).toBe(true);
+    }
+
+    const approve = down.sim.pressButton({ message: card, customId: buttonId(card, 'approve'), userId: moderator.id });
+    expect((await approve.waitForReply()).content).toBe(en.pledge.storeDown);
+    expect(down.sim.message(card.id)?.components).toEqual(card.components);
+
+    await expectBotAlive(down, member);
+
+    // What the store holds, read through a second connection: exactly what it held before.
+    const storeUrl = down.h.env.STORE_URL ?? '';
+    const second = await openStore(storeUrl, { log: silentLogger });
+    try {
+      const pledges = new PledgeService({ store: second, log: silentLogger });
+      expect(await pledges.get(down.guildId, member.id)).toEqual({ ok: true, record: null });
+      expect(await pledges.get(down.guildId, earlier.id)).toEqual({ ok: true, record: pending });
+      expect(await pledges.totals(down.guildId)).toEqual(totals);
+    } finally {
+      await second.close();
     }
   });
 });

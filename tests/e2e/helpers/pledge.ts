@@ -10,6 +10,7 @@ import { FIXTURE_DIR, type FixtureName } from '../../fixtures/images/generate.js
 import { createDemoWorld, startSimulatedBot, type DemoWorld, type SimulatedBot } from '../../../src/sandbox/harness.js';
 import type { CdnAsset, DiscordSimulator, InteractionHandle, OverwriteSpec, PermissionName, SimMessage, SimUser } from '../../../src/sim/index.js';
 import type { PledgeRecord } from '../../../src/pledges/index.js';
+import { StoreUnavailableError } from '../../../src/store/index.js';
 
 export type PledgeBot = {
   h: SimulatedBot;
@@ -281,4 +282,41 @@ export function expectNeutralized(text: string): void {
   expect(text, 'an active masked link').not.toMatch(/(?<!\\)\[[^\]]*(?<!\\)\]\(/);
   expect(text, 'bidi controls').not.toMatch(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/);
   expect(text, 'invisible characters other than the mention breaker').not.toMatch(/[\u00AD\u2060-\u2064\uFEFF\u3164]/);
+}
+
+export type StoreOp = { op: 'get' | 'getMany' | 'set' | 'setMany' | 'delete' | 'deleteMany'; keys: readonly string[] };
+
+/**
+ * Makes the running bot's store fail like an unreachable backend (StoreUnavailableError) for every
+ * operation `when` picks, from now until the returned function is called. The store's own KV object
+ * is patched, so every collection, the settings and the pledge service see the failure.
+ */
+export function failStore(env: PledgeBot, when: (op: StoreOp) => boolean): { restore(): void; failed: StoreOp[] } {
+  const kv = env.h.bot.ctx.store.kv as unknown as Record<StoreOp['op'], (...args: unknown[]) => Promise<unknown>>;
+  const failed: StoreOp[] = [];
+  const originals = new Map<StoreOp['op'], (...args: unknown[]) => Promise<unknown>>();
+  const keysOf = (op: StoreOp['op'], args: unknown[]): string[] => {
+    const first = args[0];
+    if (op === 'setMany') return (first as Array<{ key: string }>).map((e) => e.key);
+    if (op === 'getMany' || op === 'deleteMany') return [...(first as string[])];
+    return [String(first)];
+  };
+  for (const op of ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany'] as const) {
+    const original = kv[op];
+    originals.set(op, original);
+    kv[op] = async (...args: unknown[]) => {
+      const call = { op, keys: keysOf(op, args) };
+      if (when(call)) {
+        failed.push(call);
+        throw new StoreUnavailableError(`${op} ${call.keys[0] ?? ''}`, 'backend-error', new Error('injected by the test'));
+      }
+      return original.apply(env.h.bot.ctx.store.kv, args);
+    };
+  }
+  return {
+    failed,
+    restore() {
+      for (const [op, original] of originals) kv[op] = original;
+    },
+  };
 }
