@@ -1,0 +1,232 @@
+// bench/RESULTS.md from a BenchReport. The `## OCR` section belongs to the OCR benchmark: whatever
+// it holds in the existing file is carried over untouched, so a rerun here never erases it.
+import type { BenchReport, BotRun, CommandResult } from './harness.js';
+import type { LatencyStats } from './load.js';
+
+export const OCR_HEADING = '## OCR';
+const OCR_PLACEHOLDER = `${OCR_HEADING}\n\n_To be filled by the OCR benchmark (\`npm run bench:ocr\`)._\n`;
+
+/** Figures of an earlier run kept for comparison (e.g. before a fix), from bench/limiter-before.json. */
+export type Comparison = {
+  title: string;
+  description: string;
+  runs: Array<{ label: string; bot: Pick<BotRun, 'throughput' | 'ack' | 'final' | 'lateAcks' | 'completed' | 'n'> }>;
+};
+
+export type TargetCheck = { target: string; measured: string; met: boolean | null; note: string };
+
+const KB_KEYS = new Set(['facts', 'donors', 'alternatives', 'autocomplete']);
+
+const ms = (v: number): string => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) : '–');
+const num = (v: number, digits = 0): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const ratio = (v: number | undefined): string => (v !== undefined && Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+const mib = (kb: number | undefined): string => (kb !== undefined && Number.isFinite(kb) ? `${(kb / 1024).toFixed(0)} MiB` : '–');
+const lat = (s: LatencyStats): string => `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)}`;
+
+export function evaluateTargets(r: BenchReport): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const c of r.commands.filter((x) => KB_KEYS.has(x.key))) {
+    if (!c.bot || !c.baseline || !c.ratios) {
+      checks.push({ target: `${c.label}: ≥ 0.8× baseline throughput, p99 ≤ 1.5× baseline p99`, measured: c.skipped ?? 'not run', met: null, note: '' });
+      continue;
+    }
+    const met = c.ratios.throughput >= 0.8 && c.ratios.finalP99 <= 1.5;
+    checks.push({
+      target: `${c.label}: ≥ 0.8× baseline throughput, p99 ≤ 1.5× baseline p99`,
+      measured: `${ratio(c.ratios.throughput)} throughput, ${ratio(c.ratios.finalP99)} p99 (${ms(c.bot.final.p99)} vs ${ms(c.baseline.final.p99)} ms)`,
+      met,
+      note: c.bot.failed > 0 ? `${c.bot.failed} failed` : '',
+    });
+  }
+  const pledge = r.commands.find((c) => c.key === 'pledge');
+  if (pledge?.bot) {
+    const b = pledge.bot;
+    checks.push({
+      target: '/pledge: ≥ 200 recorded pledges/s, every acknowledgement inside 3 s',
+      measured: `${num(b.throughput)} pledges/s at concurrency ${pledge.load}; ${b.lateAcks} late acks; ack max ${ms(b.ack.max)} ms`,
+      met: b.throughput >= 200 && b.lateAcks === 0 && b.failed === 0,
+      note: b.failed > 0 ? `${b.failed} failed` : '',
+    });
+  } else checks.push({ target: '/pledge: ≥ 200 recorded pledges/s, every acknowledgement inside 3 s', measured: pledge?.skipped ?? 'not run', met: null, note: '' });
+  const rate = r.commands.find((c) => c.key === 'pledge-rate');
+  const finalRun = rate?.bot ? rate : pledge;
+  if (finalRun?.bot) {
+    const b = finalRun.bot;
+    const sustained = finalRun.mode === 'open' ? b.throughput >= finalRun.load * 0.95 : b.throughput >= 200;
+    checks.push({
+      target: '/pledge: p99 to the final answer < 1 s at 200 pledges/s',
+      measured: `p99 ${ms(b.final.p99)} ms (${finalRun.label}; ${num(b.throughput)} answered/s)`,
+      met: b.final.p99 < 1000 && sustained && b.lateAcks === 0,
+      note: finalRun.mode === 'closed' ? 'closed loop: no open-loop run' : '',
+    });
+  }
+  const s = r.scale;
+  const bigStats = s?.commands?.find((c) => c.key === 'stats');
+  if (bigStats?.bot) {
+    checks.push({
+      target: '/stats at 100,000 pledges: p99 < 50 ms',
+      measured: `p99 ${ms(bigStats.bot.final.p99)} ms to the final answer at concurrency ${bigStats.load} (${num(bigStats.bot.throughput)}/s); ack p99 ${ms(bigStats.bot.ack.p99)} ms; in-process totals()+statsMessage() p99 ${ms(s?.reads?.statsMessage.p99 ?? NaN)} ms`,
+      met: bigStats.bot.final.p99 < 50,
+      note: `baseline (defer + edit, nothing else) p99 ${ms(bigStats.baseline?.final.p99 ?? NaN)} ms`,
+    });
+  } else if (s?.reads) {
+    checks.push({
+      target: '/stats at 100,000 pledges: p99 < 50 ms',
+      measured: `no /stats command: totals() p99 ${ms(s.reads.totals.p99)} ms, totals+chart p99 ${ms(s.reads.statsMessage.p99)} ms (in-process, ${s.reads.counted} pledges)`,
+      met: s.reads.statsMessage.p99 < 50 ? true : false,
+      note: 'proxy: the figures /stats would send, without the Discord round trip',
+    });
+  } else checks.push({ target: '/stats at 100,000 pledges: p99 < 50 ms', measured: r.scaleSkipped ?? 'not run', met: null, note: '' });
+  if (r.startup) {
+    const q = r.startup.bot.rssAfterReadyKb / r.startup.baseline.rssAfterReadyKb;
+    checks.push({
+      target: `RSS after ready with ${r.startup.guilds} guilds ≤ 1.15× baseline`,
+      measured: `${mib(r.startup.bot.rssAfterReadyKb)} vs ${mib(r.startup.baseline.rssAfterReadyKb)} (${ratio(q)})`,
+      met: q <= 1.15,
+      note: '',
+    });
+  } else checks.push({ target: 'RSS after ready with 1,000 guilds ≤ 1.15× baseline', measured: r.startupSkipped ?? 'not run', met: null, note: '' });
+  return checks;
+}
+
+function commandTable(commands: CommandResult[]): string[] {
+  const lines = [
+    '| Case | Bot | n | ok | Throughput (/s) | Ack p50 / p95 / p99 (ms) | Final p50 / p95 / p99 (ms) | Late acks | Peak RSS |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const c of commands) {
+    if (c.skipped || !c.bot || !c.baseline) {
+      lines.push(`| ${c.label} | – | – | – | – | – | – | – | skipped: ${c.skipped ?? 'not run'} |`);
+      continue;
+    }
+    for (const [name, run] of [['baseline', c.baseline], ['**bot**', c.bot]] as const) {
+      lines.push(
+        `| ${c.label} | ${name} | ${run.n} | ${run.completed} | ${num(run.throughput)} | ${lat(run.ack)} | ${lat(run.final)} | ${run.lateAcks} | ${mib(run.peakRssKb)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function ratioTable(commands: CommandResult[]): string[] {
+  const lines = ['| Case | Load | Throughput bot/baseline | Ack p99 bot/baseline | Final p99 bot/baseline |', '|---|---|--:|--:|--:|'];
+  for (const c of commands) {
+    if (!c.ratios) continue;
+    lines.push(`| ${c.label} | ${c.mode === 'closed' ? `concurrency ${c.load}` : `${c.load}/s open loop`} | ${ratio(c.ratios.throughput)} | ${ratio(c.ratios.ackP99)} | ${ratio(c.ratios.finalP99)} |`);
+  }
+  return lines;
+}
+
+export function renderMarkdown(r: BenchReport, extras: { comparison?: Comparison; analysis?: string; previous?: string } = {}): string {
+  const o = r.options;
+  const out: string[] = [];
+  out.push('# Benchmark results', '');
+  out.push(`Generated by \`npm run bench\` (bench/run.ts); how to run and what is measured: [docs/benchmarks.md](../docs/benchmarks.md).`, '');
+  out.push('## Run', '');
+  out.push(`- Date: ${r.startedAt} → ${r.finishedAt}`);
+  out.push(`- Machine: ${r.machine.nproc} cores (\`nproc\`), CPU ${r.machine.cpuModel}, ${r.machine.platform}, Node ${r.machine.node}`);
+  out.push(`- Load average (1/5/15 min) before: ${r.loadBefore.map((x) => x.toFixed(2)).join(' / ')}, after: ${r.loadAfter.map((x) => x.toFixed(2)).join(' / ')}`);
+  out.push(
+    `- Options: n=${o.n} per command and bot (after ${o.warmup} warm-up), concurrency ${o.concurrency}, open-loop /pledge at ${o.pledgeRate}/s, ` +
+      `start-up case ${o.guilds} guilds × ${o.channelsPerGuild} channels, ${o.pledges.toLocaleString('en-US')} pledges in one server${o.only ? `, only ${o.only.join(',')}` : ''}`,
+  );
+  out.push('', '```text', `$ free -h`, r.machine.memory, '```', '');
+
+  out.push('## Targets', '');
+  out.push('| Target | Measured | Met | Note |', '|---|---|:-:|---|');
+  for (const t of evaluateTargets(r)) out.push(`| ${t.target} | ${t.measured} | ${t.met === null ? 'n/a' : t.met ? '✅ met' : '❌ missed'} | ${t.note} |`);
+  out.push('');
+
+  out.push('## Commands', '');
+  out.push('Latencies from the dispatch of INTERACTION_CREATE: *ack* to the interaction callback, *final* to the answer the member sees (for a deferred reply, the PATCH of `@original`; otherwise the same as ack).', '');
+  out.push(...commandTable(r.commands), '');
+  out.push(...ratioTable(r.commands), '');
+  out.push(`Peak RSS of the real bot over all command runs: ${mib(r.botPeakRssKb)}.`, '');
+  if (r.pledgeCheck) {
+    out.push(
+      `Pledges the store counts after the /pledge runs: ${r.pledgeCheck.storeCounted} (answers that said "pledge #N", warm-ups included: ${r.pledgeCheck.answeredRecorded}).`,
+      '',
+    );
+  }
+  const problems = r.commands.flatMap((c) => (c.bot && c.bot.problemCount > 0 ? [`- ${c.label}: ${c.bot.problemCount} warn/error lines, e.g. \`${(c.bot.problems[0] ?? '').slice(0, 200)}\``] : []));
+  if (problems.length) out.push('Warnings the bot logged during measured runs:', '', ...problems, '');
+  const failures = r.commands.flatMap((c) =>
+    (['bot', 'baseline'] as const).flatMap((k) => {
+      const run = c[k];
+      return run && run.errors.length ? [`- ${c.label} (${k}): ${run.errors.join('; ')}`] : [];
+    }),
+  );
+  if (failures.length) out.push('Failed interactions:', '', ...failures, '');
+
+  if (extras.comparison) {
+    const cmp = extras.comparison;
+    out.push(`## ${cmp.title}`, '', cmp.description, '');
+    out.push('| Run | n | ok | Answered/s | Ack p50 / p95 / p99 (ms) | Final p50 / p95 / p99 (ms) | Late acks |', '|---|--:|--:|--:|--:|--:|--:|');
+    for (const run of cmp.runs) {
+      out.push(`| ${run.label} | ${run.bot.n} | ${run.bot.completed} | ${num(run.bot.throughput)} | ${lat(run.bot.ack)} | ${lat(run.bot.final)} | ${run.bot.lateAcks} |`);
+    }
+    for (const c of r.commands.filter((x) => (x.key === 'pledge' || x.key === 'pledge-rate') && x.bot)) {
+      const b = c.bot as BotRun;
+      out.push(`| this run, ${c.label} | ${b.n} | ${b.completed} | ${num(b.throughput)} | ${lat(b.ack)} | ${lat(b.final)} | ${b.lateAcks} |`);
+    }
+    out.push('');
+  }
+
+  out.push('## The store alone', '');
+  if (r.store) {
+    out.push('`PledgeService.submit` in-process on a fresh SQLite file, one server, ten in flight: the ceiling for recorded pledges per second whatever Discord, the image checks and the bot add.', '');
+    out.push('| synchronous | Screenshots | Pledges | Pledges/s | Backend calls per pledge |', '|---|---|--:|--:|---|');
+    for (const x of r.store.rates) {
+      const calls = Object.entries(x.opsPerPledge).map(([k, v]) => `${k} ${v}`).join(', ');
+      out.push(`| ${x.synchronous} | ${x.images === 'shared' ? 'one shared by all' : 'one each'} | ${x.pledges} | ${num(x.perSecond)} | ${calls} |`);
+    }
+    out.push('', `One keyv set (one SQLite commit), p50 / p95 / p99: FULL ${lat(r.store.commitMs.FULL)} ms, NORMAL ${lat(r.store.commitMs.NORMAL)} ms.`, '');
+  } else out.push(`Skipped: ${r.storeSkipped ?? 'not run'}.`, '');
+
+  out.push('## Start-up with many guilds', '');
+  if (r.startup) {
+    const s = r.startup;
+    out.push(`${s.guilds} guilds × ${s.channelsPerGuild} channels, created by the simulator in ${ms(s.simCreateMs)} ms before either bot connected.`, '');
+    out.push('| Bot | Spawn → ready (ms) | IDENTIFY → ready (ms) | RSS after ready | Peak RSS (VmHWM) |', '|---|--:|--:|--:|--:|');
+    for (const [name, run] of [['baseline', s.baseline], ['**bot**', s.bot]] as const) {
+      out.push(`| ${name} | ${ms(run.readyMs)} | ${ms(run.identifyToReadyMs)} | ${mib(run.rssAfterReadyKb)} | ${mib(run.hwmKb)} |`);
+    }
+    out.push('', `Ratios bot/baseline: ready ${ratio(s.bot.readyMs / s.baseline.readyMs)}, RSS after ready ${ratio(s.bot.rssAfterReadyKb / s.baseline.rssAfterReadyKb)}.`, '');
+  } else out.push(`Skipped: ${r.startupSkipped ?? 'not run'}.`, '');
+
+  out.push('## One server with many pledges', '');
+  if (r.scale) {
+    const s = r.scale;
+    out.push(`Seeded through \`PledgeService.submit\` (distinct screenshots, half auto-verified), batches of 50:`, '');
+    out.push('| synchronous | Pledges | Time (s) | Pledges/s |', '|---|--:|--:|--:|');
+    for (const p of s.seed.phases) out.push(`| ${p.synchronous} | ${p.pledges} | ${num(p.ms / 1000, 1)} | ${num(p.perSecond)} |`);
+    const full = s.seed.phases.find((p) => p.synchronous === 'FULL');
+    if (full && full.perSecond > 0) {
+      out.push('', `At the bot's own setting (FULL) seeding ${s.seed.requested.toLocaleString('en-US')} pledges would take about ${num(s.seed.requested / full.perSecond / 60, 1)} min.`);
+    }
+    out.push('');
+    if (s.reads) {
+      out.push(`In-process timings at ${s.reads.counted.toLocaleString('en-US')} counted pledges (p50 / p95 / p99 / max, ms):`, '');
+      out.push('| Operation | Calls | p50 / p95 / p99 | max |', '|---|--:|--:|--:|');
+      const rows: Array<[string, LatencyStats]> = [
+        ['PledgeService.totals(guild)', s.reads.totals],
+        ['PledgeService.campaignTotals()', s.reads.campaignTotals],
+        ['both + statsMessage() (embed and PNG chart)', s.reads.statsMessage],
+        ['milestone check (afterChange, nothing crossed)', s.reads.milestoneCheck],
+      ];
+      for (const [name, st] of rows) out.push(`| ${name} | ${st.count} | ${lat(st)} | ${ms(st.max)} |`);
+      out.push('');
+    }
+    if (s.botReadyMs !== undefined) out.push(`The real bot started on this store in ${ms(s.botReadyMs)} ms (spawn → ready; start-up reconciles every pledge).`, '');
+    if (s.commands?.length) out.push(...commandTable(s.commands), '', ...ratioTable(s.commands), '');
+    for (const n of s.notes) out.push(`- ${n}`);
+    if (s.notes.length) out.push('');
+  } else out.push(`Skipped: ${r.scaleSkipped ?? 'not run'}.`, '');
+
+  if (r.notes.length) out.push('## Notes from this run', '', ...r.notes.map((n) => `- ${n}`), '');
+  if (extras.analysis) out.push(extras.analysis.trim(), '');
+
+  const ocrAt = extras.previous?.indexOf(`\n${OCR_HEADING}`) ?? -1;
+  out.push(ocrAt >= 0 && extras.previous ? extras.previous.slice(ocrAt + 1).trimEnd() + '\n' : OCR_PLACEHOLDER);
+  return out.join('\n');
+}
