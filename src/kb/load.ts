@@ -16,6 +16,8 @@ import {
   type KnowledgeBase,
 } from './schema.js';
 import { closestWord, normalize } from './text.js';
+import { guidesFileSchema, missingGuideIds } from './guides.js';
+import { campaignFileSchema, campaignMismatch } from '../impact/schema.js';
 
 export type KbProblem = {
   /** Relative to the kb folder, e.g. `facts.yaml`. */
@@ -37,6 +39,16 @@ export const KB_FILES = {
   donors: 'donors.yaml',
   alternatives: 'alternatives.yaml',
   timeline: 'timeline.yaml',
+} as const;
+
+/**
+ * Files added after the first four: a kb folder without them still loads (no /quit guides, no
+ * money figures), but when one is there (or a look-alike such as guides.yml) it is checked like
+ * the others.
+ */
+export const KB_OPTIONAL_FILES = {
+  guides: 'guides.yaml',
+  campaign: 'campaign.yaml',
 } as const;
 
 export const FILE_LEVEL = '(file)';
@@ -67,6 +79,9 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
     read(KB_FILES.alternatives),
     read(KB_FILES.timeline),
   ]);
+  const readOptional = (file: string): Promise<Raw | null> =>
+    listing.names.includes(file) || lookalikeHint(file, listing.names) !== '' ? read(file) : Promise.resolve(null);
+  const [guidesRaw, campaignRaw] = await Promise.all([readOptional(KB_OPTIONAL_FILES.guides), readOptional(KB_OPTIONAL_FILES.campaign)]);
 
   const facts = check(KB_FILES.facts, factsRaw, factsFileSchema, problems, (raw, p) => {
     checkDuplicateIds(raw, 'topics', p);
@@ -102,6 +117,22 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
     for (const [i, event] of items(raw, 'events')) checkDates(event, `events.${i}`, now, p);
   });
 
+  const guides =
+    guidesRaw &&
+    check(KB_OPTIONAL_FILES.guides, guidesRaw, guidesFileSchema, problems, (raw, p) => {
+      checkDuplicateIds(raw, 'guides', p);
+      for (const id of missingGuideIds(raw)) p('guides', `no guide with id "${id}"; /quit offers it, so add one`);
+      for (const [i, guide] of items(raw, 'guides')) checkDates(guide, `guides.${i}`, now, p);
+    });
+
+  const campaign =
+    campaignRaw &&
+    check(KB_OPTIONAL_FILES.campaign, campaignRaw, campaignFileSchema, problems, (raw, p) => {
+      for (const key of ['subscription', 'market_value_estimate']) checkDates(field(raw, key), key, now, p);
+      const mismatch = campaignMismatch(raw);
+      if (mismatch) p('market_value_estimate.subscription_usd_per_year', mismatch);
+    });
+
   if (problems.length > 0 || !facts || !donors || !alternatives || !timeline) {
     return { ok: false, problems };
   }
@@ -113,6 +144,8 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
       donorsIntro: donors.intro,
       alternatives: alternatives.alternatives,
       timeline: timeline.events,
+      ...(guides ? { guides: guides.guides } : {}),
+      ...(campaign ? { campaign } : {}),
     },
   };
 }

@@ -1,6 +1,8 @@
 // The knowledge base is campaign content that organizers edit by hand (kb/*.yaml).
 // Every field an answer shows is declared here; types are inferred, never written twice.
 import { z } from 'zod';
+import type { Guide } from './guides.js';
+import type { Campaign } from '../impact/schema.js';
 
 export const LOCALES = ['en', 'fr'] as const;
 export const localeSchema = z.enum(LOCALES);
@@ -154,4 +156,8 @@ export type KnowledgeBase = {
   donorsIntro: Localized;
   alternatives: Alternative[];
   timeline: TimelineEvent[];
+  /** kb/guides.yaml (/quit); absent when the folder has no guides.yaml. */
+  guides?: Guide[];
+  /** kb/campaign.yaml (money figures for impact lines); absent when the folder has no campaign.yaml. */
+  campaign?: Campaign;
 };
