@@ -104,12 +104,33 @@ export class MilestoneDispatcher {
     });
   }
 
-  /** Stops scheduling; resolves once the entry being delivered (if any) is settled. */
-  async stop(): Promise<void> {
+  /**
+   * Stops scheduling; resolves once the entry being delivered (if any) is settled or, when `graceMs`
+   * is given, after that long at most (a post Discord never answers would otherwise hold a shutdown
+   * for up to postTimeoutMs). An entry abandoned that way stays pending with its attempt recorded;
+   * the next start posts it again with the same nonce, which Discord answers with the first message
+   * if this one got through. Resolves false when it stopped waiting before the pass settled.
+   */
+  async stop(graceMs?: number): Promise<boolean> {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
-    await this.running;
+    const running = this.running;
+    if (!running) return true;
+    if (graceMs === undefined) {
+      await running;
+      return true;
+    }
+    let t: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<false>((resolve) => {
+      t = setTimeout(() => resolve(false), Math.max(0, graceMs));
+      t.unref();
+    });
+    try {
+      return await Promise.race([running.then(() => true as const), gaveUp]);
+    } finally {
+      clearTimeout(t);
+    }
   }
 
   /** Resolves when no pass is running (tests use it after kick()). */
@@ -153,7 +174,9 @@ export class MilestoneDispatcher {
       } catch (err) {
         this.storeFailures += 1;
         report = null;
-        this.log.error({ ...errorFields(err), failures: this.storeFailures }, 'milestones: dispatcher could not reach the store');
+        // After stop() gave up waiting, the store is usually closed under a pass that was abandoned:
+        // expected, and the entry is retried by the next start.
+        this.log[this.stopped ? 'warn' : 'error']({ ...errorFields(err), failures: this.storeFailures }, 'milestones: dispatcher could not reach the store');
       }
     } while (this.again && !this.stopped);
     if (this.stopped) return;
