@@ -136,7 +136,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
         accepting = false;
         const drained = await inFlight.drain(graceMs);
         if (!drained) log.warn({ pending: inFlight.size }, 'stopped before all work finished');
-        await milestones.dispatcher.stop();
+        await milestones.dispatcher.stop(graceMs);
         await client.destroy();
         await store.close();
         log.info('stopped');
