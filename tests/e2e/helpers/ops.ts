@@ -74,23 +74,26 @@ export async function startOpsBot(): Promise<OpsBot> {
 
 /**
  * Stops the bot as a deploy would and starts another process's worth of bot on the same simulator
- * and store, without redeploying commands. The first bot's temp store folder stays until env.stop().
+ * and store, without redeploying commands.
  */
 export async function restartOpsBot(env: OpsBot, guildIds: readonly string[]): Promise<void> {
-  const old = env.h;
-  await old.bot.stop(2_000);
-  await startAgain(env, guildIds, old.stop);
+  await env.h.bot.stop(2_000);
+  await startAgain(env, guildIds);
 }
 
-/** Starts a new bot on the same simulator and store (the old one must already be stopped). */
-export async function startAgain(env: OpsBot, guildIds: readonly string[], stopOld: () => Promise<void>): Promise<void> {
+/**
+ * Starts a new bot on the same simulator and store; the current one must already be stopped. Stopping
+ * env afterwards stops every bot started so far, then the simulator and the temp store.
+ */
+export async function startAgain(env: OpsBot, guildIds: readonly string[]): Promise<void> {
   const next = await startSimulatedBot({ sim: env.sim, storeUrl: env.storeUrl, deploy: false, logLevel: 'info', logDestination: logSink(env.logs) });
-  for (const g of guildIds) await until(() => next.bot.client.guilds.cache.has(g), `the new bot to receive guild ${g}`);
+  const stopEarlier = env.stop;
   env.h = next;
   env.stop = async () => {
     await next.stop();
-    await stopOld();
+    await stopEarlier();
   };
+  for (const g of guildIds) await until(() => next.bot.client.guilds.cache.has(g), `the new bot to receive guild ${g}`);
 }
 
 let worlds = 0;
