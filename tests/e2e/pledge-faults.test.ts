@@ -17,6 +17,7 @@ import {
   pledge,
   pledgeCommand,
   record,
+  restartBot,
   reviewOverwrites,
   startPledgeBot,
   submitPledge,
@@ -179,6 +180,52 @@ describe('the store fails', () => {
       outage.restore();
     }
     expect(await record(env, member.id)).toMatchObject({ status: 'pending' });
+  });
+});
+
+describe('the store fails between two writes of one pledge', () => {
+  // PledgeService.submit writes the record, then the hash index, then the totals, then the memo.
+  // A failure on the totals write leaves a pending record that the totals do not count.
+  async function submitWithTotalsFailure(member: ReturnType<typeof newMember>) {
+    const outage = failStore(env, (op) => op.op === 'set' && op.keys.includes(`totals:${env.guildId}`));
+    try {
+      const handle = submitPledge(env, member, upload(await uniqueScreenshot(), 'shot.png'));
+      return { handle, text: await finalContent(handle) };
+    } finally {
+      outage.restore();
+    }
+  }
+
+  // KNOWN BUG (reported, not fixed here: src/pledges/service.ts and the storeDown text): the member
+  // reads "nothing was recorded" while /pledge status shows the pending pledge, no review card is
+  // posted for it, and the counts miss it until the next start-up. Remove `.fails` once fixed.
+  it.fails('GIVEN the totals write fails after the record was written WHEN a member submits THEN what they are told matches what was stored', async () => {
+    const member = newMember(env);
+    const { text } = await submitWithTotalsFailure(member);
+    const stored = await record(env, member.id);
+    expect(stored === null ? en.pledge.storeDown : en.pledge.created(stored.pledgeId)).toBe(text);
+  });
+
+  it('GIVEN the totals write failed after the record was written WHEN the bot restarts THEN start-up reconciliation counts the pledge again', async () => {
+    const member = newMember(env);
+    const before = await env.h.bot.ctx.pledges.totals(env.guildId);
+    const { text } = await submitWithTotalsFailure(member);
+    expect(text).toBe(en.pledge.storeDown);
+    const stored = await record(env, member.id);
+    expect(stored?.status, 'the record was written before the failure').toBe('pending');
+    expect((await env.h.bot.ctx.pledges.totals(env.guildId)).counted, 'the totals miss it').toBe(before.counted);
+
+    await restartBot(env);
+    const repaired = await env.h.bot.ctx.pledges.totals(env.guildId);
+    // (An earlier test in this file may have left another uncounted pledge: at least this one is back.)
+    expect(repaired.counted).toBeGreaterThanOrEqual(before.counted + 1);
+    const again = await env.h.bot.ctx.pledges.reconcile(env.guildId);
+    expect(again.guilds[0]?.fixes, 'start-up already repaired everything').toEqual([]);
+    // The member's retry goes through as a replacement and finally gets a card in front of moderators.
+    const retry = await pledge(env, member, upload(await uniqueScreenshot(), 'again.png'));
+    expect(retry.text).toBe(en.pledge.replaced(stored?.pledgeId ?? 0));
+    await waitForCard(env, retry.record.pledgeId);
+    expect((await env.h.bot.ctx.pledges.totals(env.guildId)).counted).toBe(repaired.counted);
   });
 });
 
