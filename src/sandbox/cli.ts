@@ -72,6 +72,7 @@ export async function runScript(lines: readonly string[], options: RunScriptOpti
   } finally {
     await session.stop();
   }
+  if (options.keepTempDir) out(`Store and bot log kept in ${path.dirname(session.logPath)}`);
   out('');
   out(
     failures.length
