@@ -187,6 +187,18 @@ function describeChange(before: GuildSettings, after: GuildSettings, locale: Loc
   return fields.map((f) => m.config.updated(m.config.labels[f], formatSetting(f, before, locale), formatSetting(f, after, locale))).join('\n');
 }
 
+/**
+ * New thresholds the server's count has already passed are not owed an announcement (no pledge
+ * crosses them); recorded as announced so start-up catch-up does not post them late either.
+ */
+async function recordPassedThresholds(ctx: BotContext, guildId: string, counted: number, thresholds: readonly number[]): Promise<void> {
+  try {
+    await ctx.milestones.outbox.recordPassed({ kind: 'guild', guildId }, counted, thresholds);
+  } catch (err) {
+    ctx.log.warn({ err, guildId }, 'could not record the milestones already passed; a restart may announce the highest of them');
+  }
+}
+
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const locale = localeFromDiscord(interaction.locale);
   const m = messages(locale);
@@ -201,7 +213,10 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   const change = requestedChange(interaction, m);
   if (!change) return;
   if ('refusal' in change) return sendNotice(interaction, change.refusal);
+  // Read before the list changes: thresholds at or below this count were passed under the old list.
+  const counted = change.patch.milestones ? (await ctx.pledges.totals(interaction.guildId)).counted : null;
   const { before, after } = await ctx.settings.update(interaction.guildId, change.patch);
+  if (counted !== null) await recordPassedThresholds(ctx, interaction.guildId, counted, after.milestones);
   await sendNotice(interaction, describeChange(before, after, locale, m, change.patch));
   await logSettingsChange(interaction.client, ctx, interaction.user.id, before, after);
 }

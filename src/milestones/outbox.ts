@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { LOCALES, type Locale } from '../kb/schema.js';
 import type { GuildSettings } from '../settings/index.js';
 import type { Store, StoreLogger } from '../store/index.js';
-import { crossedThresholds, nextThreshold, normalizeThresholds } from './thresholds.js';
+import { crossedThresholds, nextThreshold, normalizeThresholds, reachedThresholds } from './thresholds.js';
 
 // ─── Types ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -265,6 +265,24 @@ export class MilestoneOutbox {
     });
     if (finished.length > 0) await this.removeFromOutbox(finished);
     return out.sort((a, b) => a.decidedAt.localeCompare(b.decidedAt) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Records the thresholds at or below `count` as announced, posting nothing: for a list changed
+   * after the count had already passed some of its thresholds. Nothing crossed them, so the pledge
+   * flow never announces them; without this, start-up catch-up (which counts from 0) would announce
+   * the highest of them late, after the next restart. Returns the thresholds it added.
+   */
+  async recordPassed(scope: MilestoneScope, count: number, thresholds: readonly number[]): Promise<number[]> {
+    const parsed = scopeSchema.parse(scope);
+    return this.store.withLock(scopeLock(parsed), async () => {
+      const state = await this.c.scopes.read(scopeKey(parsed));
+      if (!state.ok) throw new MilestoneStateError(state.error.key);
+      const announced = state.value?.announced ?? [];
+      const passed = reachedThresholds(count, thresholds).filter((t) => !announced.includes(t));
+      if (passed.length > 0) await this.c.scopes.write(scopeKey(parsed), { announced: normalizeThresholds([...announced, ...passed]) });
+      return passed;
+    });
   }
 
   /** The final outcome of an entry, or null while it is pending (or unknown). */
