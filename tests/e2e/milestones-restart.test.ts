@@ -154,3 +154,32 @@ describe('milestone announcements across a restart', () => {
     expect(errorLogs(env)).toEqual([]);
   });
 });
+
+describe('thresholds changed after the count passed them', () => {
+  it('GIVEN 3 pledges WHEN the admin adds threshold 2 (already passed) and the bot restarts THEN no stale "2 pledges" announcement is posted', async () => {
+    const world = await announcingServer('10');
+    for (let i = 0; i < 3; i++) await pledgeAndSettle(env, world, newMember(env, world));
+    await configText(env, world, 'milestones', { thresholds: '2, 5' });
+    // Without a restart, the next pledge crosses nothing: 2 was passed before it was on the list.
+    await pledgeAndSettle(env, world, newMember(env, world));
+    await env.h.bot.ctx.milestones.dispatcher.idle();
+    expect(announcements(world)).toEqual([]);
+
+    // A restart must say the same: start-up catch-up is for decisions lost in a crash, not for this.
+    // It walks servers in the order they first had a pledge; a later server whose decision really
+    // was lost shows when the walk has gone past this one.
+    const sentinel = await announcingServer('1');
+    const lost = await env.h.bot.ctx.pledges.submit({ guildId: sentinel.guildId, userId: newMember(env, sentinel).id, interactionId: `lost-${sentinel.guildId}`, platform: 'web', note: '', evidence: null });
+    expect(lost.outcome).toBe('created');
+    await restartOpsBot(env, guildIds());
+    await env.sim.waitForMessage(sentinel.channels.announcements, (m) => m.embeds[0]?.title === S.guildTitle('1'), 10_000);
+    await until(async () => (await pendingIds()).length === 0, 'the outbox to drain');
+    expect(announcements(world).map((m) => m.embeds[0]?.title)).toEqual([]);
+
+    // 5 is still ahead and is announced when reached.
+    await pledgeAndSettle(env, world, newMember(env, world));
+    await env.sim.waitForMessage(world.channels.announcements, (m) => m.embeds[0]?.title === S.guildTitle('5'), 10_000);
+    expect(announcements(world)).toHaveLength(1);
+    expect(errorLogs(env)).toEqual([]);
+  });
+});
