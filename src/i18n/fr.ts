@@ -224,7 +224,7 @@ export const fr: Messages = {
     name: 'quitter',
     description: 'Quitter ChatGPT pas à pas : résilier, exporter vos données, supprimer l’application ou le compte',
     guideOptionName: 'guide',
-    guideOption: 'Quel guide : résilier sur le web, iPhone ou Android, exporter vos données, supprimer l’app ou le compte',
+    guideOption: 'Quel guide : résilier (web, iPhone, Android), exporter vos données, supprimer l’app ou le compte',
     shareOptionName: 'publier',
     shareOption: 'Publier la réponse dans le salon pour tout le monde (par défaut : vous seul la voyez)',
     guides: {
