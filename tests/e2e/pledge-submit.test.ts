@@ -41,15 +41,14 @@ describe('/pledge submit, member flow', () => {
   it('GIVEN an English member and a valid PNG WHEN they submit THEN the answer is deferred ephemeral, then says "pledge #N" only once the store has it', async () => {
     const member = newMember(env);
     const handle = submitPledge(env, member, upload(fixture('valid-screenshot.png'), 'cancelled.png', 'image/png'), { platform: 'web', note: 'bye' });
-    await expectDeferredEphemeral(handle);
-
     // Hold the final edit on the wire for a moment; while it is held, the pledge must already be stored.
     const editPath = `/webhooks/${env.sim.applicationId}/${handle.token}/messages/@original`;
-    const fault = env.sim.faults.add({ method: 'PATCH', route: editPath, delayMs: 300 });
+    const fault = env.sim.faults.add({ method: 'PATCH', route: editPath, delayMs: 1_000 });
+    await expectDeferredEphemeral(handle);
     await until(() => env.sim.requests.some((r) => r.method === 'PATCH' && r.path === editPath), 'the final edit to arrive', 8_000);
     const held = env.sim.requests.find((r) => r.method === 'PATCH' && r.path === editPath);
     const stored = await record(env, member.id);
-    expect(held?.status, 'the edit is still being held').toBeUndefined();
+    expect(held?.status, 'the store was read while the edit was still held').toBeUndefined();
     expect(stored?.status).toBe('pending');
     env.sim.faults.remove(fault);
 

@@ -24,7 +24,7 @@ export type PledgeBot = {
 };
 
 /** Resolves once `check` holds, polling; fails with `what` after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -216,7 +216,7 @@ export function cardTitle(n: number): string {
 }
 
 /** The live (not deleted) review card of pledge #n, waiting for it if needed. */
-export function waitForCard(env: PledgeBot, n: number, predicate: (m: SimMessage) => boolean = () => true, timeoutMs = 5_000): Promise<SimMessage> {
+export function waitForCard(env: PledgeBot, n: number, predicate: (m: SimMessage) => boolean = () => true, timeoutMs = 10_000): Promise<SimMessage> {
   return env.sim.waitForMessage(env.world.channels.review, (m) => m.embeds[0]?.title === cardTitle(n) && predicate(m), timeoutMs);
 }
 
