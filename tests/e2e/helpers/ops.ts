@@ -59,6 +59,7 @@ export type OpsBot = {
 
 export type OpsWorld = DemoWorld & {
   guildId: string;
+  name: string;
   /** A member whose role has Manage Server (and nothing else beyond @everyone). */
   admin: SimUser;
 };
@@ -105,7 +106,8 @@ let users = 0;
  */
 export async function newWorld(env: OpsBot, opts: { name?: string; preferredLocale?: string; botInLog?: boolean } = {}): Promise<OpsWorld> {
   worlds += 1;
-  const world = createDemoWorld(env.sim, { name: opts.name ?? `Campaign ${worlds}`, ...(opts.preferredLocale ? { preferredLocale: opts.preferredLocale } : {}) });
+  const name = opts.name ?? `Campaign ${worlds}`;
+  const world = createDemoWorld(env.sim, { name, ...(opts.preferredLocale ? { preferredLocale: opts.preferredLocale } : {}) });
   env.sim.setChannelOverwrites(world.channels.review, [
     { id: '@everyone', deny: ['ViewChannel'] },
     { id: 'Moderators', allow: ['ViewChannel'] },
@@ -121,7 +123,7 @@ export async function newWorld(env: OpsBot, opts: { name?: string; preferredLoca
   const admin = env.sim.createUser({ username: `admin${users}`, globalName: `Admin ${users}`, locale: 'en-US' });
   env.sim.addMember(world.guild.id, admin.id, { permissions: ['ManageGuild'] });
   await until(() => env.h.bot.client.guilds.cache.has(world.guild.id), `the bot to receive guild ${world.guild.id}`);
-  return { ...world, guildId: world.guild.id, admin };
+  return { ...world, guildId: world.guild.id, name, admin };
 }
 
 /** A fresh plain member of the server. */
