@@ -5,8 +5,8 @@ import type { APIEmbedField } from 'discord-api-types/v10';
 import { formatUsd, messages } from '../i18n/index.js';
 import { impactFigures, type Campaign } from '../impact/index.js';
 import type { Locale } from '../kb/schema.js';
-import { LIMITS, truncate } from './limits.js';
-import { formatSources } from './reply.js';
+import { clampEmbed, LIMITS, truncate } from './limits.js';
+import { formatSources, type Reply } from './reply.js';
 
 const countFormats: Record<Locale, Intl.NumberFormat> = {
   en: new Intl.NumberFormat('en-US'),
@@ -37,4 +37,15 @@ export function impactField(count: number, locale: Locale, campaign: Campaign | 
   const lines = impactLines(count, locale, campaign);
   if (lines.length === 0) return null;
   return { name: messages(locale).impact.fieldName, value: truncate(lines.join('\n'), LIMITS.fieldValue) };
+}
+
+/**
+ * The reply with the impact field appended to its first embed (unchanged when there is nothing
+ * to show). Clamped again, so the embed stays within Discord's 6,000-character total.
+ */
+export function withImpact(reply: Reply, count: number, locale: Locale, campaign: Campaign | undefined): Reply {
+  const field = impactField(count, locale, campaign);
+  const [first, ...rest] = reply.embeds;
+  if (!field || !first) return reply;
+  return { ...reply, embeds: [clampEmbed({ ...first, fields: [...(first.fields ?? []), field] }), ...rest] };
 }
