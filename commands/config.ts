@@ -15,7 +15,8 @@ import { fr } from '../src/i18n/fr.js';
 import { localeFromDiscord, localizations, messages, type Messages } from '../src/i18n/index.js';
 import type { Locale } from '../src/kb/schema.js';
 import { changedFields, formatSetting, renderSettings } from '../src/render/config.js';
-import { DEFAULT_MILESTONES, type GuildSettings, type SettingsPatch } from '../src/settings/index.js';
+import { LIMITS, truncate } from '../src/render/limits.js';
+import { DEFAULT_MILESTONES, type GuildSettings, type SettingsField, type SettingsPatch } from '../src/settings/index.js';
 import { parseThresholds, type ThresholdProblem } from '../src/settings/thresholds.js';
 import { MessageFlags } from 'discord.js';
 
@@ -184,8 +185,13 @@ function describeChange(before: GuildSettings, after: GuildSettings, locale: Loc
     const field = Object.keys(patch)[0] as keyof GuildSettings;
     return m.config.unchanged(m.config.labels[field]);
   }
-  return fields.map((f) => m.config.updated(m.config.labels[f], formatSetting(f, before, locale), formatSetting(f, after, locale))).join('\n');
+  // Two lists of 100 thresholds are ~1,000 characters each: cut each side so the line fits Discord's
+  // 2,000-character content limit (the audit entry, in embed fields, keeps them whole).
+  const side = (f: SettingsField, s: GuildSettings) => truncate(formatSetting(f, s, locale), CHANGE_SIDE_MAX);
+  return truncate(fields.map((f) => m.config.updated(m.config.labels[f], side(f, before), side(f, after))).join('\n'), LIMITS.content);
 }
+
+const CHANGE_SIDE_MAX = 900;
 
 /**
  * New thresholds the server's count has already passed are not owed an announcement (no pledge
@@ -217,6 +223,10 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   const counted = change.patch.milestones ? (await ctx.pledges.totals(interaction.guildId)).counted : null;
   const { before, after } = await ctx.settings.update(interaction.guildId, change.patch);
   if (counted !== null) await recordPassedThresholds(ctx, interaction.guildId, counted, after.milestones);
-  await sendNotice(interaction, describeChange(before, after, locale, m, change.patch));
-  await logSettingsChange(interaction.client, ctx, interaction.user.id, before, after);
+  try {
+    await sendNotice(interaction, describeChange(before, after, locale, m, change.patch));
+  } finally {
+    // Stored is stored: audit it even when the answer to the admin could not be delivered.
+    await logSettingsChange(interaction.client, ctx, interaction.user.id, before, after);
+  }
 }
