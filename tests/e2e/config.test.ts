@@ -267,6 +267,27 @@ describe('/config milestones', () => {
     expect(await refused('milestones', { thresholds: input })).toBe(en.config.badThresholds(problem(en)));
   });
 
+  it('GIVEN a list of 100 eight-digit thresholds replaced by another WHEN set THEN the reply fits Discord’s 2,000 characters and the change is audited', async () => {
+    const world = await newWorld(env);
+    await configText(env, world, 'channel', { purpose: 'log', channel: world.channels.log });
+    const list = (from: number) => Array.from({ length: 100 }, (_, i) => from + i);
+    const first = await change('milestones', { thresholds: list(10_000_000).join(' ') }, world);
+    expect(first.reply.length).toBeLessThanOrEqual(2000);
+    expect((await settings(world)).milestones).toEqual(list(10_000_000));
+
+    // Before and after are ~1,000 characters each: the reply must be shortened, not refused by Discord.
+    const second = await change('milestones', { thresholds: list(20_000_000).join(' ') }, world);
+    expect((await settings(world)).milestones).toEqual(list(20_000_000));
+    expect(second.reply.length).toBeLessThanOrEqual(2000);
+    expect(second.reply.startsWith(`**${en.config.labels.milestones}**: 10000000, 10000001`)).toBe(true);
+    expect(second.reply).toContain(' → 20000000, 20000001');
+    // The audit entry keeps both lists whole (each fits a 1,024-character field).
+    expect(second.entry.embeds[0]?.fields?.[2]?.value).toBe(list(10_000_000).join(', '));
+    expect(second.entry.embeds[0]?.fields?.[3]?.value).toBe(list(20_000_000).join(', '));
+    const show = await config(env, world, 'show').waitForReply();
+    expect(show.embeds[0]?.fields?.find((f) => f.name === en.config.labels.milestones)?.value).toBe(list(20_000_000).join(', '));
+  });
+
   it('GIVEN a French admin and a bad entry THEN the refusal is in French', async () => {
     expect(await refused('milestones', { thresholds: 'dix' }, { locale: 'fr' })).toBe(fr.config.badThresholds(fr.config.notANumber('dix')));
   });
