@@ -156,6 +156,30 @@ describe('milestone announcements', () => {
     expect(await env.h.bot.ctx.milestones.outbox.outcome(`g${world.guildId}:1:${world.guildId}`)).toMatchObject({ status: 'delivered', attempts: 2, messageId: announcements(world)[0]!.id });
   });
 
+  it('GIVEN the bot lost Attach Files in the announcements channel after it was set WHEN a threshold is crossed THEN the announcement is posted without its picture', async () => {
+    const world = await announcingServer('1');
+    env.sim.setChannelOverwrites(world.channels.announcements, [{ id: env.sim.applicationId, type: 'member', deny: ['AttachFiles'] }]);
+    await pledgeAndSettle(env, world, newMember(env, world));
+    const message = await waitForAnnouncement(world, S.en.announcement.guildTitle('1'));
+    await settled();
+    expect(announcements(world)).toEqual([message]);
+    expect(message.attachments).toEqual([]);
+    expect(message.embeds[0]?.image).toBeUndefined();
+    expect(message.embeds[0]?.description).toBe(`${S.en.announcement.guildBody('1')}\n\n${S.en.announcement.callToAction}`);
+    expect(bodyOf(postsTo(env, world.channels.announcements).at(-1)!)).toMatchObject({ nonce: guildNonce(world, 1), enforce_nonce: true });
+    expect(await env.h.bot.ctx.milestones.outbox.outcome(`g${world.guildId}:1:${world.guildId}`)).toMatchObject({ status: 'delivered', messageId: message.id });
+  });
+
+  it('GIVEN the bot can no longer send in the announcements channel WHEN a threshold is crossed THEN the entry is given up (not retried forever) and the pledge flow is unaffected', async () => {
+    const world = await announcingServer('1');
+    env.sim.setChannelOverwrites(world.channels.announcements, [{ id: env.sim.applicationId, type: 'member', deny: ['SendMessages'] }]);
+    await pledgeAndSettle(env, world, newMember(env, world));
+    await settled();
+    expect(announcements(world)).toEqual([]);
+    expect(await env.h.bot.ctx.milestones.outbox.outcome(`g${world.guildId}:1:${world.guildId}`)).toMatchObject({ status: 'failed-permanent' });
+    expect(postsTo(env, world.channels.announcements).every((r) => r.status === 403)).toBe(true);
+  });
+
   it('GIVEN threshold 2 announced WHEN a pledge is withdrawn and another member pledges (2 again) THEN nothing is announced a second time', async () => {
     const world = await announcingServer('2');
     const [a, b, c] = members(world, 3) as [SimUser, SimUser, SimUser];
