@@ -27,6 +27,9 @@ if (!token || !api) {
 }
 
 const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api } });
+// The "limiter" case: the same bare bot with the real bot's REST fix, to show that fix alone.
+// Imported only then, so the plain baseline loads nothing of the bot's code.
+if (process.env.BENCH_EXEMPT_WEBHOOKS === '1') (await import('../src/bot/client.js')).exemptTokenWebhooksFromGlobalLimit(client);
 
 async function answer(interaction: Interaction): Promise<void> {
   if (interaction.isAutocomplete()) return void (await interaction.respond(CHOICES));

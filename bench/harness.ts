@@ -28,6 +28,7 @@ export const CASES = [
   'pledge-review',
   'pledge-memory',
   'pledge-rate',
+  'limiter',
   'stats',
   'milestones',
   'store',
@@ -115,6 +116,9 @@ export type BenchReport = {
   commands: CommandResult[];
   /** Pledges the store holds after the /pledge runs, against the answers that said "pledge #N". */
   pledgeCheck?: { answeredRecorded: number; storeCounted: number };
+  /** The bare baseline on /pledge with discord.js's global limiter as shipped, then with the bot's exemption. */
+  limiter?: { concurrency: number; limited: BotRun; exempt: BotRun };
+  limiterSkipped?: string;
   /** PledgeService.submit alone, in-process: what the store allows whatever the bot does. */
   store?: StoreRates;
   storeSkipped?: string;
@@ -363,6 +367,22 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
     if (wants(opts, 'pledge-rate') && opts.pledgeRate > 0) {
       const { results } = await runCases(cw, [{ key: 'pledge-rate', world: cw.main, scenario: SCENARIOS.pledge, spec: { mode: 'open', load: opts.pledgeRate } }], cw.storeUrl, opts, deadline);
       commands.push(...results);
+    }
+    if (!wants(opts, 'limiter')) report.limiterSkipped = 'not requested';
+    else if (deadline - Date.now() < MIN_CASE_BUDGET_MS) report.limiterSkipped = 'global deadline reached';
+    else {
+      const variant = async (exempt: boolean): Promise<BotRun> => {
+        const env = { DISCORD_TOKEN: cw.sim.token, DISCORD_API_URL: cw.sim.restUrl, ...(exempt ? { BENCH_EXEMPT_WEBHOOKS: '1' } : {}) };
+        const child = await BotChild.start({ kind: 'baseline', env, readyTimeoutMs: READY_TIMEOUT_MS });
+        try {
+          const run = await measure(child, cw.main, SCENARIOS.pledge, closed, opts, deadline);
+          opts.log(`limiter: baseline${exempt ? ' with the exemption' : ''} ${run.throughput.toFixed(0)} final answers/s, final p99 ${run.final.p99.toFixed(1)} ms`);
+          return run;
+        } finally {
+          await stopChild(cw, child);
+        }
+      };
+      report.limiter = { concurrency: opts.concurrency, limited: await variant(false), exempt: await variant(true) };
     }
     const pledgeRuns = commands.filter((c) => c.key === 'pledge' || c.key === 'pledge-review' || c.key === 'pledge-rate');
     if (pledgeRuns.some((c) => c.bot)) {

@@ -158,6 +158,21 @@ export function renderMarkdown(r: BenchReport, extras: { comparison?: Comparison
   );
   if (failures.length) out.push('Failed interactions:', '', ...failures, '');
 
+  out.push('## discord.js global limiter and deferred answers', '');
+  if (r.limiter) {
+    const l = r.limiter;
+    out.push(
+      `The bare baseline on /pledge (defer, then edit @original), closed loop at concurrency ${l.concurrency}: first with @discordjs/rest as shipped ` +
+        '(`globalRequestsPerSecond` 50 applied to the webhook edit), then with `exemptTokenWebhooksFromGlobalLimit` from src/bot/client.ts, which the real bot now uses.',
+      '',
+    );
+    out.push('| Baseline REST | Answered/s | Ack p50 / p95 / p99 (ms) | Final p50 / p95 / p99 (ms) | Late acks |', '|---|--:|--:|--:|--:|');
+    for (const [name, run] of [['global limiter on webhook edits (as shipped)', l.limited], ['interaction webhooks exempt (bot\'s fix)', l.exempt]] as const) {
+      out.push(`| ${name} | ${num(run.throughput)} | ${lat(run.ack)} | ${lat(run.final)} | ${run.lateAcks} |`);
+    }
+    out.push('');
+  } else out.push(`Skipped: ${r.limiterSkipped ?? 'not run'}.`, '');
+
   if (extras.comparison) {
     const cmp = extras.comparison;
     out.push(`## ${cmp.title}`, '', cmp.description, '');
