@@ -95,8 +95,9 @@ export const CANCEL_STATE: readonly Phrase[] = [
   p('prendra fin le'),
   p('se termine le'),
   p('se terminera le'),
-  p('se reabonner'),
-  p('reabonner'),
+  // One edit from "se desabonner" (the unsubscribe button) at the default tolerance.
+  p('se reabonner', 1),
+  p('reabonner', 1),
   p('renouveler l abonnement'),
   p('renouveler le forfait'),
   p('reactiver'),

@@ -51,9 +51,9 @@ const STATUS_LINES_AFTER = 4;
 const MAX_EVIDENCE = 12;
 const MAX_LINE_CHARS = 80;
 
-type Compiled = { phrase: Phrase; tokens: string[]; joined: string; tolerance: number };
+export type Compiled = { phrase: Phrase; tokens: string[]; joined: string; tolerance: number };
 
-function compile(list: readonly Phrase[]): Compiled[] {
+export function compile(list: readonly Phrase[]): Compiled[] {
   return list.map((phrase) => {
     const tokens = phraseTokens(phrase.text);
     const joined = tokens.join('');
@@ -74,6 +74,38 @@ const MONTH_SET = new Set(MONTHS);
 const LONG_MONTHS = MONTHS.filter((m) => m.length >= 7);
 
 /**
+ * Word for word, each word within its own tolerance (so "subscription cancel" is not "subscription
+ * canceled": the two missing letters are a different word, not noise spread over a long phrase).
+ * When OCR split or merged words the window has another word count: then the letters are compared
+ * as one string, allowing at most one edit, since the split or merge already was a misreading.
+ */
+function windowMatches(tokens: readonly Token[], i: number, w: number, c: Compiled): boolean {
+  const k = c.tokens.length;
+  if (w === k) {
+    let total = 0;
+    for (let j = 0; j < k; j++) {
+      const t = tokens[i + j]?.norm ?? '';
+      const p = c.tokens[j] ?? '';
+      // Inside a phrase the other words anchor the match, so short words may take one edit too
+      // ("will not rencw"); alone, a short word must be exact ("renew" is not "renews").
+      const own = p.length >= 4 && p.length < 7 && k >= 2 ? 1 : defaultTolerance(p.length);
+      const tol = c.phrase.tolerance === undefined ? own : Math.min(c.phrase.tolerance, own);
+      const d = boundedDistance(t, p, tol);
+      if (d > tol) return false;
+      total += d;
+    }
+    if (total <= c.tolerance) return true;
+  }
+  let joined = '';
+  for (let j = i; j < i + w; j++) joined += tokens[j]?.norm ?? '';
+  if (w !== k) {
+    const tol = Math.min(c.tolerance, 1);
+    if (boundedDistance(joined, c.joined, tol) <= tol) return true;
+  }
+  return c.phrase.substring === true && w === 1 && joined.length > c.joined.length && joined.includes(c.joined);
+}
+
+/**
  * Finds each phrase over windows of one token fewer to one more than it has, comparing the
  * concatenated letters: OCR splits words ("Chat GPT") and merges them ("endson") as often as it
  * misreads letters. Tokens claimed by an earlier list in `consumed` are skipped, so "will not
@@ -90,13 +122,7 @@ export function findMatches(tokens: readonly Token[], list: readonly Compiled[],
       for (const w of widths) {
         if (i + w > tokens.length) continue;
         if (consumed && consumed.slice(i, i + w).some(Boolean)) continue;
-        let joined = '';
-        for (let j = i; j < i + w; j++) joined += tokens[j]?.norm ?? '';
-        // A split or merged word already cost one edit's worth of doubt: allow at most one more.
-        const tolerance = w === k ? c.tolerance : Math.min(c.tolerance, 1);
-        const hit =
-          boundedDistance(joined, c.joined, tolerance) <= tolerance ||
-          (c.phrase.substring === true && w === 1 && joined.length > c.joined.length && joined.includes(c.joined));
+        const hit = windowMatches(tokens, i, w, c);
         if (!hit) continue;
         const first = tokens[i];
         if (first === undefined) continue;
