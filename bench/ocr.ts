@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateScreenshots, type Expected, type GeneratedScreenshot } from '../tests/fixtures/screenshots/generate.js';
 import { createOcrPool, type OcrModel, type OcrPool } from '../src/verification/index.js';
-import { prepareForOcr } from '../src/verification/preprocess.js';
-import { assessText, type Verdict } from '../src/verification/score.js';
-import { DEFAULT_LANDSCAPE_WIDTH, DEFAULT_MIN_WIDTH, DEFAULT_WORKING_WIDTH } from '../src/verification/verifier.js';
+import type { Verdict } from '../src/verification/score.js';
+import { DEFAULT_LANDSCAPE_WIDTH, DEFAULT_MIN_WIDTH, DEFAULT_WORKING_WIDTH, verifyDetailed } from '../src/verification/verifier.js';
 
 type Args = {
   size: number;
@@ -77,13 +76,10 @@ type Row = { shot: GeneratedScreenshot; verdict: Verdict; score: number; ms: num
 
 async function verifyFile(pool: OcrPool, file: string, args: Args): Promise<{ verdict: Verdict; score: number; missing: string[]; text: string; ms: number }> {
   const started = performance.now();
-  const prepared = await prepareForOcr(await readFile(file), { workingWidth: args.width, landscapeWidth: args.landscapeWidth, minWidth: DEFAULT_MIN_WIDTH });
-  const ocr = await pool.recognize(prepared.pgm);
-  const a = assessText(ocr.text);
-  return { verdict: a.verdict, score: a.score, missing: a.missing, text: ocr.text, ms: performance.now() - started };
+  const v = await verifyDetailed(pool, await readFile(file), { workingWidth: args.width, landscapeWidth: args.landscapeWidth, minWidth: DEFAULT_MIN_WIDTH });
+  return { verdict: v.result.verdict, score: v.result.score, missing: v.missing, text: v.text, ms: performance.now() - started };
 }
 
-const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 
 export async function runOcrBench(args: Args): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'quitgpt-ocr-bench-'));

@@ -2,6 +2,9 @@
 // durable job queue the pledge flow uses. No discord.js here; docs/verification.md has the details.
 export {
   createScreenshotVerifier,
+  defaultPrepareOptions,
+  verifyDetailed,
+  type DetailedVerification,
   DEFAULT_LANDSCAPE_WIDTH,
   DEFAULT_MIN_WIDTH,
   DEFAULT_WORKING_WIDTH,
@@ -24,3 +27,18 @@ export {
 export { prepareForOcr, UnreadableImageError, type PreparedImage, type PrepareOptions } from './preprocess.js';
 export { assessText, type Assessment, type AssessOptions, type Verdict } from './score.js';
 export type { OcrLang, OcrModel } from './runtime.js';
+export {
+  jobId,
+  JOB_STATES,
+  VerificationJobInputError,
+  VerificationJobs,
+  verificationJobSchema,
+  type EnqueueInput,
+  type JobContext,
+  type JobHandler,
+  type JobRef,
+  type JobState,
+  type RunReport,
+  type VerificationJob,
+  type VerificationJobsOptions,
+} from './jobs.js';

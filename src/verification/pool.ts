@@ -294,7 +294,13 @@ class Pool implements OcrPool {
   }
 
   private async configure(tess: Tesseract.Worker): Promise<void> {
-    const params: Record<string, string> = { tessedit_pageseg_mode: this.opts.pageSegMode ?? '3', ...this.opts.parameters };
+    const params: Record<string, string> = {
+      tessedit_pageseg_mode: this.opts.pageSegMode ?? '3',
+      // Tesseract's diagnostics ("Estimating resolution as …") would otherwise reach our stderr
+      // once per image; /dev/null is in the wasm module's own filesystem.
+      debug_file: '/dev/null',
+      ...this.opts.parameters,
+    };
     await tess.setParameters(params);
   }
 

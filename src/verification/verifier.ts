@@ -43,28 +43,49 @@ export const DEFAULT_WORKING_WIDTH = 700;
 export const DEFAULT_LANDSCAPE_WIDTH = 1600;
 export const DEFAULT_MIN_WIDTH = 600;
 
-export async function createScreenshotVerifier(opts: VerifierOptions = {}): Promise<ScreenshotVerifier> {
-  const ownPool = opts.pool === undefined;
-  const pool = opts.pool ?? (await createOcrPool(opts));
-  const prep: PrepareOptions = {
+export function defaultPrepareOptions(opts: Partial<PrepareOptions> = {}): PrepareOptions {
+  return {
     workingWidth: opts.workingWidth ?? DEFAULT_WORKING_WIDTH,
     landscapeWidth: opts.landscapeWidth ?? DEFAULT_LANDSCAPE_WIDTH,
     minWidth: opts.minWidth ?? DEFAULT_MIN_WIDTH,
   };
+}
+
+export type DetailedVerification = {
+  result: VerificationResult;
+  /** The OCR output as recognized. */
+  text: string;
+  /** Why the verdict is not `verified`. */
+  missing: string[];
+};
+
+/** verify() with what a debugging tool or a benchmark also wants to see. */
+export async function verifyDetailed(pool: OcrPool, image: Uint8Array, prep: PrepareOptions, opts: VerifyOptions = {}): Promise<DetailedVerification> {
+  const started = performance.now();
+  const prepared = await prepareForOcr(image, prep);
+  const ocr = await pool.recognize(prepared.pgm, opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
+  const assessment = assessText(ocr.text, { duplicate: opts.duplicate === true });
+  return {
+    result: {
+      verdict: assessment.verdict,
+      score: assessment.score,
+      evidence: assessment.evidence,
+      textChars: ocr.text.trim().length,
+      ms: Math.round(performance.now() - started),
+    },
+    text: ocr.text,
+    missing: assessment.missing,
+  };
+}
+
+export async function createScreenshotVerifier(opts: VerifierOptions = {}): Promise<ScreenshotVerifier> {
+  const ownPool = opts.pool === undefined;
+  const pool = opts.pool ?? (await createOcrPool(opts));
+  const prep = defaultPrepareOptions(opts);
   return {
     pool,
     async verify(image, vopts = {}) {
-      const started = performance.now();
-      const prepared = await prepareForOcr(image, prep);
-      const ocr = await pool.recognize(prepared.pgm, vopts.timeoutMs === undefined ? {} : { timeoutMs: vopts.timeoutMs });
-      const assessment = assessText(ocr.text, { duplicate: vopts.duplicate === true });
-      return {
-        verdict: assessment.verdict,
-        score: assessment.score,
-        evidence: assessment.evidence,
-        textChars: ocr.text.trim().length,
-        ms: Math.round(performance.now() - started),
-      };
+      return (await verifyDetailed(pool, image, prep, vopts)).result;
     },
     async close() {
       if (ownPool) await pool.close();
