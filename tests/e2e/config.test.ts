@@ -31,6 +31,7 @@ beforeAll(async () => {
   w = await newWorld(env);
   // The log channel first: every later change in this server is then audited there.
   expect(await configText(env, w, 'channel', { purpose: 'log', channel: w.channels.log })).toBe(en.config.updated(en.config.labels.logChannelId, en.config.none, `<#${w.channels.log}>`));
+  await until(() => logEntries(w).length === 1, 'the first audit entry');
 });
 afterAll(async () => {
   await env?.stop();
@@ -270,6 +271,7 @@ describe('/config milestones', () => {
   it('GIVEN a list of 100 eight-digit thresholds replaced by another WHEN set THEN the reply fits Discord’s 2,000 characters and the change is audited', async () => {
     const world = await newWorld(env);
     await configText(env, world, 'channel', { purpose: 'log', channel: world.channels.log });
+    await until(() => logEntries(world).length === 1, 'the first audit entry');
     const list = (from: number) => Array.from({ length: 100 }, (_, i) => from + i);
     const first = await change('milestones', { thresholds: list(10_000_000).join(' ') }, world);
     expect(first.reply.length).toBeLessThanOrEqual(2000);
