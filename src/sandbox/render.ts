@@ -268,7 +268,8 @@ export function inlineComponent(c: ComponentView): string {
   }
   if (c.type === ComponentTypes.StringSelect) {
     const options = (c.options ?? []).map((o) => (o.default ? `${o.label} ✓` : o.label));
-    const inner = `${c.placeholder ?? 'Select'}: ${options.join(' | ')}`;
+    const several = (c.max_values ?? 1) > 1 ? ` (pick up to ${c.max_values ?? 1})` : '';
+    const inner = `${c.placeholder ?? 'Select'}${several}: ${options.join(' | ')}`;
     return c.disabled ? `<(${inner})>` : `<${inner}>`;
   }
   const kind = SELECT_KIND[c.type];

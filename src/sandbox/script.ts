@@ -397,7 +397,7 @@ export function helpText(commands: readonly CommandDef[], users: readonly string
     `  as ${users.join('|')}    act as another user`,
     '  lang fr | lang en-US            your Discord language for the next commands',
     '  press <label>, or just <label>  press a button on the latest message that has it (Next, Approve…)',
-    '  select <option>                 pick an option in a menu (select Donations)',
+    '  select <option>[, <option>…]    pick options in a menu (select Donations)',
     `  channel ${channels.join('|')} [n]   the last posts you can see there`,
     '  help, quit (or Ctrl-D)',
   ];

@@ -455,22 +455,27 @@ export class Sandbox {
     return { ok: false };
   }
 
+  /** `select Coding, Writing` picks several options in a menu that allows it. */
   private async select(label: string): Promise<StepResult> {
-    const want = normalizeLabel(label);
+    const wanted = label.split(',').map((l) => l.trim()).filter(Boolean);
+    const pick = (options: NonNullable<ComponentView['options']>, text: string) => {
+      const n = normalizeLabel(text);
+      return options.find((o) => o.value === text || normalizeLabel(o.label) === n) ?? options.find((o) => normalizeLabel(o.label).startsWith(n));
+    };
     for (const message of this.candidates()) {
       let found: { menu: ComponentView; values: string[] } | undefined;
       walkComponents(message.components, (c) => {
         if (found || c.type !== 3 || c.disabled) return;
+        if (wanted.length > (c.max_values ?? 1)) return;
         const options = c.options ?? [];
-        const option =
-          options.find((o) => o.value === label || normalizeLabel(o.label) === want) ?? options.find((o) => normalizeLabel(o.label).startsWith(want));
-        if (option) found = { menu: c, values: [option.value] };
+        const values = wanted.map((w) => pick(options, w)?.value);
+        if (values.every((v): v is string => v !== undefined)) found = { menu: c, values: [...new Set(values)] };
       });
       if (!found) continue;
       const handle = this.sim.selectMenu({ message, customId: found.menu.custom_id ?? '', userId: this.current.user.id, values: found.values });
       return this.settle(handle);
     }
-    this.out(`✗ no menu option "${label}" on the messages ${this.current.name} can see.`);
+    this.out(`✗ no menu with ${wanted.length > 1 ? `the options ${wanted.join(', ')} (and room for ${wanted.length})` : `an option "${label}"`} on the messages ${this.current.name} can see.`);
     return { ok: false };
   }
 

@@ -147,6 +147,11 @@ describe('components and attachments', () => {
     ]);
   });
 
+  it('says when a menu takes several options', () => {
+    const menu = { type: 3, custom_id: 'm', placeholder: 'Uses', max_values: 3, options: [{ label: 'Coding', value: 'c' }, { label: 'Writing', value: 'w' }] };
+    expect(renderMessage(message({ components: [{ type: 1, components: [menu] }] }))[1]).toBe('  <Uses (pick up to 3): Coding | Writing>');
+  });
+
   it('lists attachments by name, type and size', () => {
     const lines = renderMessage(
       message({
