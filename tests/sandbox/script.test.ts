@@ -104,14 +104,14 @@ describe('slash commands', () => {
   });
 
   it('explains an unknown option with the usage', () => {
-    expect(errorOf(parse('/facts subject:x'))).toBe(
+    expect(errorOf(parse('/facts subject:x'))).toContain(
       '/facts has no option "subject". Usage: /facts [topic:<text, end with ? for suggestions>] [share:true|false]',
     );
     expect(errorOf(parse('/facts donations'))).toContain('expected option:value, got "donations"');
   });
 
   it('asks for a subcommand and for required options', () => {
-    expect(errorOf(parse('/pledge'))).toBe('/pledge needs a subcommand: submit, status, withdraw.');
+    expect(errorOf(parse('/pledge'))).toMatch(/^\/pledge needs a subcommand: submit, status, withdraw/);
     expect(errorOf(parse('/pledge sumbit'))).toContain('has no subcommand "sumbit"');
     expect(errorOf(parse('/pledge submit platform:web'))).toContain('/pledge submit needs screenshot.');
     expect(parse('/pledge status')).toEqual({ kind: 'slash', name: 'pledge', subcommand: 'status', options: {} });
