@@ -15,6 +15,7 @@ import { fr } from '../src/i18n/fr.js';
 import { localeFromDiscord, localizations, messages, type Messages } from '../src/i18n/index.js';
 import { NOTE_MAX, PLATFORMS, REJECT_REASON_MAX, type Platform, type PledgeRecord } from '../src/pledges/index.js';
 import { strippedCopy, takeScreenshot } from '../src/pledges/intake.js';
+import { submitWithRecovery } from '../src/pledges/recover.js';
 import { renderPledgeStatus, renderReviewCard, renderWithdrawConfirm, rejectReasonModal } from '../src/render/pledge.js';
 import { StoreUnavailableError } from '../src/store/index.js';
 import { sanitizeUserText } from '../src/text/sanitize.js';
@@ -95,7 +96,9 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
   const copy = settings.keepScreenshots || settings.reviewChannelId ? await strippedCopy(intake.bytes, uploadLimit) : null;
   const platform = interaction.options.getString(en.pledge.platformName);
 
-  const result = await ctx.pledges.submit({
+  const result = await submitWithRecovery(
+    ctx.pledges,
+    {
     guildId: interaction.guildId,
     userId: interaction.user.id,
     interactionId: interaction.id,
@@ -105,7 +108,9 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
     ...(settings.keepScreenshots && copy ? { keptCopy: copy.bytes } : {}),
     // Automatic verification (OCR) is not built yet: every pledge waits for a moderator.
     autoVerify: false,
-  });
+    },
+    (err) => ctx.log.warn({ err, guild: interaction.guildId }, 'pledge recorded but its counts could not be repaired yet; start-up reconciliation will'),
+  );
   if (result.outcome === 'invalid-record') throw new Error(`pledge record unreadable: ${result.error.issues.join('; ')}`);
   if (result.outcome === 'duplicate-interaction') {
     // Discord delivered the same interaction twice: the first delivery answers the member.

@@ -96,7 +96,7 @@ export const fr: Messages = {
       'download-failed': 'Je n’ai pas pu télécharger votre capture depuis Discord. Réessayez dans un instant.',
       timeout: 'Le téléchargement de votre capture a pris trop de temps. Réessayez dans un instant.',
     },
-    storeDown: 'Le registre des engagements est indisponible pour le moment : rien n’a été enregistré. Réessayez dans quelques minutes.',
+    storeDown: 'Le registre des engagements est indisponible pour le moment : votre engagement n’a pas pu être enregistré. Réessayez dans quelques minutes ; réessayer ne crée jamais de second engagement.',
     created: (n: number) => `Merci ! Votre engagement est enregistré : **engagement n° ${n}** sur ce serveur. Les modérateurs vérifieront la capture.`,
     replaced: (n: number) => `Votre capture pour l’**engagement n° ${n}** a été remplacée. Elle attend toujours la vérification.`,
     unchangedVerified: (n: number) => `Votre **engagement n° ${n}** est déjà vérifié ; rien n’a changé.`,
@@ -140,7 +140,7 @@ export const fr: Messages = {
     gone: 'Cet engagement n’existe plus.',
     dmVerified: (guild: string, n: number) => `Votre engagement n° ${n} sur **${guild}** a été vérifié. Merci !`,
     dmRejected: (guild: string, n: number, reason: string) =>
-      `Votre engagement n° ${n} sur **${guild}** n’a pas été accepté${reason ? ` : ${reason}` : '.'} Vous pouvez envoyer une nouvelle capture avec \`/engagement envoyer\`.`,
+      `Votre engagement n° ${n} sur **${guild}** n’a pas été accepté${reason ? ` (motif : ${reason})` : ''}. Vous pouvez envoyer une nouvelle capture avec \`/engagement envoyer\`.`,
     withdrawnCard: 'Retiré par le membre ; la capture a été supprimée.',
   },
   config: {

@@ -35,9 +35,18 @@ export function createDemoWorld(sim: DiscordSimulator, opts: { name?: string; pr
         permissionOverwrites: [
           { id: '@everyone', deny: ['ViewChannel'] },
           { id: 'Moderators', allow: ['ViewChannel'] },
+          // As organizers set it up: the bot must see the private channels it posts cards and logs in.
+          { id: sim.applicationId, type: 'member', allow: ['ViewChannel'] },
         ],
       },
-      { name: 'bot-log', permissionOverwrites: [{ id: '@everyone', deny: ['ViewChannel'] }] },
+      {
+        name: 'bot-log',
+        permissionOverwrites: [
+          { id: '@everyone', deny: ['ViewChannel'] },
+          { id: 'Moderators', allow: ['ViewChannel'] },
+          { id: sim.applicationId, type: 'member', allow: ['ViewChannel'] },
+        ],
+      },
     ],
   });
   const member = sim.createUser({ username: 'member', globalName: 'Sam Member', locale: 'en-US' });

@@ -30,7 +30,7 @@ function dropped(input: Json, parsed: unknown, path = ''): string[] {
 describe('npm run commands:json', () => {
   it('GIVEN the command files THEN every definition is valid for PUT /applications/{id}/commands', async () => {
     const commands = JSON.parse(await commandsJson()) as Record<string, Json>[];
-    expect(commands.map((c) => c.name).sort()).toEqual(['alternatives', 'config', 'donors', 'facts', 'milestones', 'pledge', 'stats']);
+    expect(commands.map((c) => c.name).sort()).toEqual(['alternatives', 'config', 'donors', 'facts', 'milestones', 'pledge', 'quit', 'stats', 'switch']);
     for (const command of commands) {
       const view = specView(command);
       const result = z.safeParse(commandSchema, view);
