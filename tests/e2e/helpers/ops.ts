@@ -113,12 +113,11 @@ export async function newWorld(env: OpsBot, opts: { name?: string; preferredLoca
     { id: 'Moderators', allow: ['ViewChannel'] },
     { id: env.sim.applicationId, type: 'member', allow: ['ViewChannel'] },
   ]);
-  if (opts.botInLog ?? true) {
-    env.sim.setChannelOverwrites(world.channels.log, [
-      { id: '@everyone', deny: ['ViewChannel'] },
-      { id: env.sim.applicationId, type: 'member', allow: ['ViewChannel'] },
-    ]);
-  }
+  // Set either way, whatever createDemoWorld's default: botInLog false hides #bot-log from the bot.
+  env.sim.setChannelOverwrites(world.channels.log, [
+    { id: '@everyone', deny: ['ViewChannel'] },
+    ...(opts.botInLog ?? true ? [{ id: env.sim.applicationId, type: 'member' as const, allow: ['ViewChannel' as const] }] : []),
+  ]);
   users += 1;
   const admin = env.sim.createUser({ username: `admin${users}`, globalName: `Admin ${users}`, locale: 'en-US' });
   env.sim.addMember(world.guild.id, admin.id, { permissions: ['ManageGuild'] });
