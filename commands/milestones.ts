@@ -3,6 +3,7 @@ import { NO_PINGS } from '../src/bot/respond.js';
 import type { BotContext } from '../src/bot/types.js';
 import { localeFromDiscord } from '../src/i18n/index.js';
 import { milestonesOverviewMessage, milestonesStrings } from '../src/milestones/index.js';
+import { withImpact } from '../src/render/impact.js';
 
 export const data = new SlashCommandBuilder()
   .setName(milestonesStrings.en.name)
@@ -20,13 +21,9 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     ctx.pledges.campaignTotals(),
     ctx.settings.get(interaction.guildId),
   ]);
-  const { reply, files } = await milestonesOverviewMessage({
-    guildTotals,
-    campaignTotals,
-    settings,
-    timeline: ctx.kb.current.timeline,
-    locale: localeFromDiscord(interaction.locale),
-  });
+  const locale = localeFromDiscord(interaction.locale);
+  const { reply: plain, files } = await milestonesOverviewMessage({ guildTotals, campaignTotals, settings, timeline: ctx.kb.current.timeline, locale });
+  const reply = withImpact(plain, guildTotals.counted, locale, ctx.kb.current.campaign);
   await interaction.editReply({
     content: reply.content ?? '',
     embeds: reply.embeds,

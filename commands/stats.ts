@@ -7,6 +7,7 @@ import type { BotContext } from '../src/bot/types.js';
 import { en } from '../src/i18n/en.js';
 import { localeFromDiscord, localizations, messages } from '../src/i18n/index.js';
 import { csvExport, statsMessage, statsStrings } from '../src/stats/index.js';
+import { withImpact } from '../src/render/impact.js';
 
 const DEFAULT_UPLOAD_LIMIT = 8 * 1024 * 1024;
 
@@ -77,7 +78,8 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   }
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const [totals, campaign] = await Promise.all([ctx.pledges.totals(interaction.guildId), ctx.pledges.campaignTotals()]);
-  const { reply, files } = await statsMessage({ totals, campaign, now: ctx.clock(), locale, ...(interaction.guild ? { guildName: interaction.guild.name } : {}) });
+  const { reply: plain, files } = await statsMessage({ totals, campaign, now: ctx.clock(), locale, ...(interaction.guild ? { guildName: interaction.guild.name } : {}) });
+  const reply = withImpact(plain, totals.counted, locale, ctx.kb.current.campaign);
   await interaction.editReply({
     content: reply.content ?? '',
     embeds: reply.embeds,

@@ -73,7 +73,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     store,
     settings,
     campaignGuilds: () => pledges.guilds(),
-    post: milestonePoster(() => client),
+    post: milestonePoster(() => client, () => kb.current.campaign),
     clock,
     log: log.child({ component: 'milestones' }),
   });

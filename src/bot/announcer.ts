@@ -2,11 +2,19 @@
 // retry of the same entry return Discord's earlier message instead of posting a second one.
 import { DiscordAPIError, RESTJSONErrorCodes, type Client } from 'discord.js';
 import { buildAnnouncement, type OutboxEntryData, type PostResult } from '../milestones/index.js';
+import type { Campaign } from '../impact/index.js';
+import { withImpact } from '../render/impact.js';
 import { NO_PINGS } from './respond.js';
 
-export function milestonePoster(client: () => Client): (entry: OutboxEntryData) => Promise<PostResult> {
+export function milestonePoster(
+  client: () => Client,
+  campaign: () => Campaign | undefined = () => undefined,
+): (entry: OutboxEntryData) => Promise<PostResult> {
   return async (entry) => {
-    const { reply, files } = await buildAnnouncement(entry);
+    const built = await buildAnnouncement(entry);
+    // The money figures use the count frozen at decision time, so a retry posts the same text.
+    const reply = withImpact(built.reply, entry.count, entry.locale, campaign());
+    const files = built.files;
     // A missing or inaccessible channel rejects with Discord's 404/403, which the dispatcher treats as final.
     const channel = await client().channels.fetch(entry.channelId);
     if (!channel?.isSendable()) throw Object.assign(new Error(`channel ${entry.channelId} cannot receive messages`), { status: 400 });
