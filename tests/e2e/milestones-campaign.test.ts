@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CAMPAIGN_MILESTONES, entryId, milestoneNonce, milestonesStrings } from '../../src/milestones/index.js';
+import { impactField } from '../../src/render/impact.js';
 import type { SimMessage } from '../../src/sim/index.js';
 import {
   bodyOf,
@@ -101,8 +102,10 @@ describe('campaign-wide milestones', () => {
     ] as const) {
       const s = milestonesStrings[lang].announcement;
       expect(message.embeds[0]?.description).toBe(`${s.campaignBody('100')}\n\n${s.callToAction}`);
-      // A campaign announcement is the campaign total already: only the next milestone is shown.
-      expect(message.embeds[0]?.fields).toEqual([{ name: s.next, value: s.nextValue('250', '150'), inline: true }]);
+      // A campaign announcement is the campaign total already: no separate campaign field, the next
+      // milestone, then what 100 pledges mean in money (kb/campaign.yaml).
+      const impact = impactField(100, lang, env.h.bot.ctx.kb.current.campaign);
+      expect(message.embeds[0]?.fields).toEqual([{ name: s.next, value: s.nextValue('250', '150'), inline: true }, ...(impact ? [impact] : [])]);
       expect(message.allowed_mentions).toEqual({ parse: [] });
       expect(message.attachments.map((f) => f.filename)).toEqual(['milestone-100.png']);
       expect(isPng(message.attachments[0]?.bytes)).toBe(true);
