@@ -9,10 +9,10 @@ import type { BotContext } from './bot/types.js';
 import { formatProblems } from './kb/load.js';
 import { KnowledgeBaseHolder } from './kb/holder.js';
 import { createLogger, type Logger } from './log.js';
-import { PledgeService } from './pledges/index.js';
+import { PledgeService, type PledgeServiceOptions, type ReviewInput, type ReviewResult, type SubmitInput, type SubmitResult, type WithdrawInput, type WithdrawResult } from './pledges/index.js';
 import { ReviewCards } from './pledges/reviewCards.js';
 import { createSettings } from './settings/index.js';
-import { openStore } from './store/index.js';
+import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 import { createMilestones } from './milestones/index.js';
 import { milestonePoster } from './bot/announcer.js';
 import { Cooldowns } from './cooldowns.js';
@@ -48,6 +48,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const clock = options.clock ?? (() => new Date());
 
   const kb = await KnowledgeBaseHolder.open(config.kbDir, { clock });
+  const inFlight = new InFlight();
   const [commands, events] = await Promise.all([loadCommands(), loadEvents()]);
   const storeLog = log.child({ component: 'store' });
   const store = await openStore(config.storeUrl, { log: storeLog });
@@ -57,7 +58,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     await store.close();
     throw health.error;
   }
-  const pledges = new PledgeService({ store, clock, log: storeLog });
+  const repair = new InterruptedWriteRepair({ store, log, track: (work) => void inFlight.track(work) });
+  const pledges = new RepairingPledgeService({ store, clock, log: storeLog }, (guildId) => repair.mark(guildId));
   // Counts must equal a recount of the records even after a crash between two writes.
   const repaired = await pledges.reconcile().catch((err: unknown) => {
     log.error({ err }, 'start-up reconciliation failed; counts may be stale until `npm run store:verify`');
@@ -90,7 +92,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     clock,
     commands,
   };
-  const inFlight = new InFlight();
+  repair.attach(ctx);
   let accepting = true;
 
   for (const event of events) {
@@ -117,7 +119,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 
   // Announcements decided before a restart (or a crash between deciding and posting) go out now.
   milestones.dispatcher.start();
-  void catchUpMilestones(ctx).catch((err: unknown) => log.error({ err }, 'milestone catch-up failed'));
+  // Tracked like a handler: a stop() right after start waits for it instead of closing the store under it.
+  void inFlight.track(catchUpMilestones(ctx).catch((err: unknown) => log.error({ err }, 'milestone catch-up failed')));
 
   let stopping: Promise<void> | null = null;
   return {
@@ -134,6 +137,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         accepting = false;
+        repair.stop();
         const drained = await inFlight.drain(graceMs);
         if (!drained) log.warn({ pending: inFlight.size }, 'stopped before all work finished');
         await milestones.dispatcher.stop(graceMs);
@@ -152,11 +156,112 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
  */
 async function catchUpMilestones(ctx: BotContext): Promise<void> {
   const campaign = await ctx.pledges.campaignTotals();
-  for await (const guildId of ctx.pledges.guilds()) {
-    const totals = await ctx.pledges.totals(guildId);
-    await ctx.milestones.afterChange(guildId, {
-      guild: { before: 0, after: totals.counted },
-      campaign: { before: 0, after: campaign.counted },
+  for await (const guildId of ctx.pledges.guilds()) await catchUpGuild(ctx, guildId, campaign.counted);
+}
+
+async function catchUpGuild(ctx: BotContext, guildId: string, campaignCounted: number): Promise<void> {
+  const totals = await ctx.pledges.totals(guildId);
+  await ctx.milestones.afterChange(guildId, {
+    guild: { before: 0, after: totals.counted },
+    campaign: { before: 0, after: campaignCounted },
+  });
+}
+
+/** PledgeService that reports which server a write was interrupted in (the store became unreachable). */
+class RepairingPledgeService extends PledgeService {
+  constructor(
+    opts: PledgeServiceOptions,
+    private readonly onInterrupted: (guildId: string) => void,
+  ) {
+    super(opts);
+  }
+
+  override submit(input: SubmitInput): Promise<SubmitResult> {
+    return this.watch(input.guildId, super.submit(input));
+  }
+
+  override review(input: ReviewInput): Promise<ReviewResult> {
+    return this.watch(input.guildId, super.review(input));
+  }
+
+  override withdraw(input: WithdrawInput): Promise<WithdrawResult> {
+    return this.watch(input.guildId, super.withdraw(input));
+  }
+
+  private watch<T>(guildId: string, work: Promise<T>): Promise<T> {
+    return work.catch((err: unknown) => {
+      if (err instanceof StoreUnavailableError) this.onInterrupted(guildId);
+      throw err;
     });
+  }
+}
+
+/**
+ * A store outage in the middle of a pledge operation can leave the record written and the totals
+ * not (docs/store.md, "Write order"). reconcile() repairs that, but it ran only at start-up: until
+ * the next restart the running bot showed, and decided milestones on, counts that disagreed with a
+ * recount. Every server whose pledge operation failed with StoreUnavailableError is reconciled here,
+ * in-process (the same locks as the pledge operations), once the store answers again, and its
+ * milestones are caught up.
+ */
+const REPAIR_FIRST_DELAY_MS = 1_000;
+const REPAIR_MAX_DELAY_MS = 30_000;
+
+class InterruptedWriteRepair {
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private delayMs = REPAIR_FIRST_DELAY_MS;
+  private ctx: BotContext | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: { store: Store; log: Logger; track: (work: Promise<void>) => void }) {}
+
+  attach(ctx: BotContext): void {
+    this.ctx = ctx;
+  }
+
+  mark(guildId: string): void {
+    this.dirty.add(guildId);
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.opts.track(this.run());
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  private async run(): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || this.stopped) return;
+    const health = await this.opts.store.ping();
+    for (const guildId of health.ok ? [...this.dirty] : []) {
+      if (this.stopped) return;
+      try {
+        const report = await ctx.pledges.reconcile(guildId);
+        this.dirty.delete(guildId);
+        const fixes = [...report.campaignFixes, ...report.guilds.flatMap((g) => g.fixes)];
+        this.opts.log[fixes.length > 0 ? 'warn' : 'info']({ guild: guildId, fixes }, 'server reconciled after an interrupted write');
+        await catchUpGuild(ctx, guildId, (await ctx.pledges.campaignTotals()).counted);
+      } catch (err) {
+        this.opts.log.warn({ err, guild: guildId }, 'reconciliation after an interrupted write failed; will retry');
+        break;
+      }
+    }
+    if (this.dirty.size === 0) {
+      this.delayMs = REPAIR_FIRST_DELAY_MS;
+      return;
+    }
+    this.delayMs = Math.min(this.delayMs * 2, REPAIR_MAX_DELAY_MS);
+    this.schedule();
   }
 }
