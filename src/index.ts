@@ -46,7 +46,15 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void running.reloadKnowledgeBase());
   const shutdown = (signal: string) => {
     running.log.info({ signal }, 'shutting down');
-    void running.stop().then(() => process.exit(0));
+    // A failed stop (the store refusing to close, …) must still end the process, with a non-zero
+    // code: left to the unhandledRejection logger above it would keep a half-stopped bot running.
+    void running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        running.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
