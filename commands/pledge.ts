@@ -126,10 +126,14 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
         ? m.pledge.replaced(n)
         : m.pledge.unchangedVerified(n);
   if (result.possibleDuplicate && result.outcome !== 'unchanged-verified') text += `\n${m.pledge.possibleDuplicate}`;
-  // Durable before acknowledged: this edit only happens once submit() has resolved.
-  await interaction.editReply({ content: text, allowedMentions: NO_PINGS });
-  await ctx.milestones.afterChange(interaction.guildId, result.counts);
-  if (result.outcome !== 'unchanged-verified') await postReviewCard(interaction.client, ctx, result.record, copy);
+  try {
+    // Durable before acknowledged: this edit only happens once submit() has resolved.
+    await interaction.editReply({ content: text, allowedMentions: NO_PINGS });
+  } finally {
+    // The pledge is stored whether or not Discord took the answer: its milestone and card must follow.
+    await ctx.milestones.afterChange(interaction.guildId, result.counts);
+    if (result.outcome !== 'unchanged-verified') await postReviewCard(interaction.client, ctx, result.record, copy);
+  }
 }
 
 async function status(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext): Promise<void> {

@@ -96,7 +96,7 @@ describe('scripts', () => {
     expect(t.text).toContain('[form] Reject pledge');
     expect(t.text).toContain('Reason (sent to the member) (e.g. the screenshot does not show a cancelled subscription): the screenshot is blurry');
     expect(answerTo(t.lines, 'Reject')).toContain('Status: rejected by @moderator');
-    expect(answerTo(t.lines, 'as member')).toContain('was not accepted: the screenshot is blurry');
+    expect(answerTo(t.lines, 'as member')).toContain('was not accepted (reason: the screenshot is blurry)');
     expect(answerTo(t.lines, '/pledge status')).toContain('Reason: the screenshot is blurry');
   });
 
