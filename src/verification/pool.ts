@@ -244,9 +244,10 @@ class Pool implements OcrPool {
       if (slot.state === 'starting') failStart(err);
       else this.onThreadDeath(slot, err);
     };
+    let ownThread: NodeWorker | undefined;
     capture.worker
       .then((thread) => {
-        slot.thread = thread;
+        ownThread = thread;
         thread.on('error', (err) => {
           this.log.warn({ worker: slot.index, err: String(err) }, 'ocr: worker thread error');
           died(new OcrError(`worker thread error: ${String(err)}`));
@@ -259,7 +260,8 @@ class Pool implements OcrPool {
             died(new OcrError(data));
           }
         });
-        if (!current()) void thread.terminate();
+        if (current()) slot.thread = thread;
+        else void thread.terminate().catch(() => {});
       })
       .catch(() => {});
 
@@ -271,7 +273,9 @@ class Pool implements OcrPool {
       const tess = await Promise.race([creating, startFailed, timeout]);
       await Promise.race([this.configure(tess), startFailed, timeout]);
       if (!current()) {
-        await tess.terminate().catch(() => {});
+        // The pool closed (or replaced this slot) while the worker was starting.
+        if (ownThread) await ownThread.terminate().catch(() => {});
+        else await tess.terminate().catch(() => {});
         return;
       }
       slot.tess = tess;
@@ -282,9 +286,9 @@ class Pool implements OcrPool {
     } catch (err) {
       capture.cancel();
       slot.generation += 1;
-      const thread = slot.thread ?? (await Promise.race([capture.worker, new Promise<undefined>((r) => setTimeout(r, 100, undefined))]));
+      const thread = ownThread ?? (await Promise.race([capture.worker, new Promise<undefined>((r) => setTimeout(r, 100, undefined))]));
       await thread?.terminate().catch(() => {});
-      slot.thread = undefined;
+      if (slot.thread === thread) slot.thread = undefined;
       slot.tess = undefined;
       this.log.warn({ worker: slot.index, err: String(err) }, 'ocr: worker failed to start');
       throw err;
@@ -326,9 +330,11 @@ class Pool implements OcrPool {
     slot.generation += 1;
     slot.tess = undefined;
     slot.thread = undefined;
-    // terminate() ends the thread even while wasm is running a recognition.
-    await tess?.terminate().catch(() => {});
-    await thread?.terminate().catch(() => {});
+    // Terminating the Node Worker ends the thread even while wasm is running a recognition. Not
+    // tesseract.js's terminate(): it nulls its worker, and a recognize() still inside its async
+    // prelude then calls postMessage on null, an unhandled rejection nothing can catch.
+    if (thread) await thread.terminate().catch(() => {});
+    else await tess?.terminate().catch(() => {});
   }
 
   private replace(slot: Slot, reason: string): void {
