@@ -3,7 +3,8 @@ import { formatUsd, messages } from '../i18n/index.js';
 import { donorsByAmount, donorTotal } from '../kb/donors.js';
 import type { Donor, KnowledgeBase, Locale } from '../kb/schema.js';
 import { customId } from './customId.js';
-import { escapeMarkdown, truncate } from './limits.js';
+import { sanitizeUserText } from '../text/sanitize.js';
+import { truncate } from './limits.js';
 import { embed, footer, formatSources, latest, navRow, paginate, rows, type ActionRow, type Audience, type Reply } from './reply.js';
 
 export type DonorsView = { kind: 'list'; page: number } | { kind: 'donor'; donorId: string };
@@ -91,5 +92,5 @@ export function renderDonorsView(kb: KnowledgeBase, view: DonorsView, locale: Lo
 }
 
 export function renderUnknownDonor(kb: KnowledgeBase, query: string, locale: Locale, audience: Audience): Reply {
-  return renderDonorList(kb, locale, 0, audience, messages(locale).donors.unknownDonor(escapeMarkdown(truncate(query, 100))));
+  return renderDonorList(kb, locale, 0, audience, messages(locale).donors.unknownDonor(sanitizeUserText(query, 100, { maxLines: 1 })));
 }

@@ -2,7 +2,8 @@ import { ComponentType } from 'discord-api-types/v10';
 import { messages } from '../i18n/index.js';
 import type { KnowledgeBase, Locale, Topic } from '../kb/schema.js';
 import { customId } from './customId.js';
-import { escapeMarkdown, truncate } from './limits.js';
+import { sanitizeUserText } from '../text/sanitize.js';
+import { truncate } from './limits.js';
 import {
   embed,
   footer,
@@ -131,5 +132,5 @@ export function renderUnknownTopic(
     ? m.facts.closest(closest.map((t) => `**${t.name[locale]}** (\`${t.id}\`)`).join(', '))
     : m.facts.noClosest;
   const overview = renderFactsOverview(kb, locale, 0, audience);
-  return { ...overview, content: `${m.facts.unknownTopic(escapeMarkdown(truncate(query, 100)))} ${suggestion}` };
+  return { ...overview, content: `${m.facts.unknownTopic(sanitizeUserText(query, 100, { maxLines: 1 }))} ${suggestion}` };
 }

@@ -64,10 +64,3 @@ export function clampEmbed(embed: APIEmbed): APIEmbed {
   if (over > 0 && out.description) out.description = truncate(out.description, out.description.length - over);
   return out;
 }
-
-const MARKDOWN = /([\\*_~`|>#[\]()-])/g;
-
-/** Member-typed text shown inside our messages must not turn into formatting, links or mentions. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(MARKDOWN, '\\$1').replace(/@/g, '@\u200b').replace(/</g, '<\u200b');
-}

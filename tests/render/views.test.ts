@@ -56,7 +56,8 @@ describe.each(LOCALES)('renderers in %s', (locale) => {
   it('GIVEN an unknown topic THEN the member is told, shown the closest and cannot inject markdown or mentions', () => {
     const reply = renderUnknownTopic(kb, '**@everyone** [x](https://evil.example)', [kb.topics[0]!], locale, priv);
     expect(reply.content).not.toContain('@everyone');
-    expect(reply.content).not.toContain('](https://evil');
+    // Escaped brackets show as text; only an unescaped `](` would make a masked link.
+    expect(reply.content).not.toMatch(/(?<!\\)\]\(https:\/\/evil/);
     expect(reply.content).toContain(kb.topics[0]!.name[locale]);
     expect(limitViolations(reply)).toEqual([]);
   });
