@@ -6,7 +6,7 @@ import type { LatencyStats } from './load.js';
 export const OCR_HEADING = '## OCR';
 const OCR_PLACEHOLDER = `${OCR_HEADING}\n\n_To be filled by the OCR benchmark (\`npm run bench:ocr\`)._\n`;
 
-/** Figures of an earlier run kept for comparison (e.g. before a fix), from bench/limiter-before.json. */
+/** Figures of an earlier run kept for comparison (e.g. before a fix), from bench/limiter-comparison.json. */
 export type Comparison = {
   title: string;
   description: string;
@@ -61,13 +61,16 @@ export function evaluateTargets(r: BenchReport): TargetCheck[] {
     });
   }
   const s = r.scale;
-  const bigStats = s?.commands?.find((c) => c.key === 'stats');
+  const bigStats = s?.commands?.find((c) => c.key === 'stats' && c.load === 1);
+  const bigStatsLoaded = s?.commands?.find((c) => c.key === 'stats' && c.load !== 1);
   if (bigStats?.bot) {
     checks.push({
       target: '/stats at 100,000 pledges: p99 < 50 ms',
-      measured: `p99 ${ms(bigStats.bot.final.p99)} ms to the final answer at concurrency ${bigStats.load} (${num(bigStats.bot.throughput)}/s); ack p99 ${ms(bigStats.bot.ack.p99)} ms; in-process totals()+statsMessage() p99 ${ms(s?.reads?.statsMessage.p99 ?? NaN)} ms`,
+      measured:
+        `one at a time: p99 ${ms(bigStats.bot.final.p99)} ms to the final answer (baseline ${ms(bigStats.baseline?.final.p99 ?? NaN)} ms); ` +
+        `store reads p99 ${ms(s?.reads?.totals.p99 ?? NaN)} ms; at concurrency ${bigStatsLoaded?.load ?? '–'}: p99 ${ms(bigStatsLoaded?.bot?.final.p99 ?? NaN)} ms, ${num(bigStatsLoaded?.bot?.throughput ?? NaN)}/s`,
       met: bigStats.bot.final.p99 < 50,
-      note: `baseline (defer + edit, nothing else) p99 ${ms(bigStats.baseline?.final.p99 ?? NaN)} ms`,
+      note: 'one at a time is the latency an organizer sees; under a closed loop latency is concurrency ÷ throughput',
     });
   } else if (s?.reads) {
     checks.push({
@@ -196,15 +199,30 @@ export function renderMarkdown(r: BenchReport, extras: { comparison?: Comparison
       out.push(`| ${x.synchronous} | ${x.images === 'shared' ? 'one shared by all' : 'one each'} | ${x.pledges} | ${num(x.perSecond)} | ${calls} |`);
     }
     out.push('', `One keyv set (one SQLite commit), p50 / p95 / p99: FULL ${lat(r.store.commitMs.FULL)} ms, NORMAL ${lat(r.store.commitMs.NORMAL)} ms.`, '');
+    if (r.store.images) {
+      const im = r.store.images;
+      out.push(
+        'The image half of /pledge, in-process, ten in flight (the bot decodes two at a time):',
+        '',
+        '| Step | Per second | p50 / p95 / p99 (ms) |',
+        '|---|--:|--:|',
+        `| takeScreenshot (download from the simulator CDN, checks, decode, SHA-256, dHash) | ${num(im.intake.perSecond)} | ${lat(im.intake.latency)} |`,
+        `| strippedCopy (re-encoded copy for the review card) | ${num(im.strippedCopy.perSecond)} | ${lat(im.strippedCopy.latency)} |`,
+        '',
+      );
+    }
   } else out.push(`Skipped: ${r.storeSkipped ?? 'not run'}.`, '');
 
   out.push('## Start-up with many guilds', '');
   if (r.startup) {
     const s = r.startup;
     out.push(`${s.guilds} guilds × ${s.channelsPerGuild} channels, created by the simulator in ${ms(s.simCreateMs)} ms before either bot connected.`, '');
-    out.push('| Bot | Spawn → ready (ms) | IDENTIFY → ready (ms) | RSS after ready | Peak RSS (VmHWM) |', '|---|--:|--:|--:|--:|');
+    out.push(
+      '| Bot | Spawn → ready (ms) | IDENTIFY → ready (ms) | of which the simulator sending GUILD_CREATEs (ms) | RSS after ready | Peak RSS (VmHWM) |',
+      '|---|--:|--:|--:|--:|--:|',
+    );
     for (const [name, run] of [['baseline', s.baseline], ['**bot**', s.bot]] as const) {
-      out.push(`| ${name} | ${ms(run.readyMs)} | ${ms(run.identifyToReadyMs)} | ${mib(run.rssAfterReadyKb)} | ${mib(run.hwmKb)} |`);
+      out.push(`| ${name} | ${ms(run.readyMs)} | ${ms(run.identifyToReadyMs)} | ${ms(run.identifyToLastGuildCreateMs)} | ${mib(run.rssAfterReadyKb)} | ${mib(run.hwmKb)} |`);
     }
     out.push('', `Ratios bot/baseline: ready ${ratio(s.bot.readyMs / s.baseline.readyMs)}, RSS after ready ${ratio(s.bot.rssAfterReadyKb / s.baseline.rssAfterReadyKb)}.`, '');
   } else out.push(`Skipped: ${r.startupSkipped ?? 'not run'}.`, '');

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const report = await runBench(options);
   const benchDir = path.join(REPO_ROOT, 'bench');
   const previous = existsSync(out) ? await readFile(out, 'utf8') : undefined;
-  const comparison = await readJson<Comparison>(path.join(benchDir, 'limiter-before.json'));
+  const comparison = await readJson<Comparison>(path.join(benchDir, 'limiter-comparison.json'));
   const analysisFile = path.join(benchDir, 'analysis.md');
   const analysis = existsSync(analysisFile) ? await readFile(analysisFile, 'utf8') : undefined;
   await writeFile(out, renderMarkdown(report, { ...(comparison ? { comparison } : {}), ...(analysis ? { analysis } : {}), ...(previous ? { previous } : {}) }));

@@ -4,6 +4,7 @@ import { BotChild, type BotKind } from './children.js';
 import { latencyStats, type LatencyStats } from './load.js';
 import { createMilestones } from '../src/milestones/index.js';
 import { PledgeService } from '../src/pledges/index.js';
+import { strippedCopy, takeScreenshot } from '../src/pledges/intake.js';
 import { createSettings } from '../src/settings/index.js';
 import { statsMessage } from '../src/stats/index.js';
 import { openStore, silentLogger } from '../src/store/index.js';
@@ -16,6 +17,8 @@ export type StartupRun = {
   readyMs: number;
   /** IDENTIFY received by the simulator → "ready" line: the gateway part alone. */
   identifyToReadyMs: number;
+  /** IDENTIFY → the simulator has sent its last GUILD_CREATE: the simulator's own share of the above. */
+  identifyToLastGuildCreateMs: number;
   /** VmRSS once the process has settled after ready. */
   rssAfterReadyKb: number;
   /** VmHWM: the highest RSS the process reached, start-up included. */
@@ -62,11 +65,13 @@ export async function startupCase(opts: {
       try {
         const readyWall = performance.timeOrigin + child.readyAt;
         const identify = sim.gateway.log.filter((e) => e.direction === 'in' && e.op === 2)[identifiesBefore];
+        const lastGuildCreate = sim.gateway.log.findLast((e) => e.direction === 'out' && e.t === 'GUILD_CREATE');
         await new Promise((resolve) => setTimeout(resolve, opts.settleMs));
         const mem = child.memory();
         const result = {
           readyMs: child.readyMs,
           identifyToReadyMs: identify ? readyWall - identify.at : NaN,
+          identifyToLastGuildCreateMs: identify && lastGuildCreate ? lastGuildCreate.at - identify.at : NaN,
           rssAfterReadyKb: mem?.rssKb ?? NaN,
           hwmKb: mem?.hwmKb ?? NaN,
         };
@@ -226,7 +231,7 @@ export type StoreRate = {
   opsPerPledge: Record<string, number>;
 };
 
-export type StoreRates = { rates: StoreRate[]; commitMs: { FULL: LatencyStats; NORMAL: LatencyStats } };
+export type StoreRates = { rates: StoreRate[]; commitMs: { FULL: LatencyStats; NORMAL: LatencyStats }; images?: IntakeRates };
 
 /**
  * PledgeService.submit with nothing else around it, in one server, on a fresh SQLite file: the
@@ -296,4 +301,36 @@ export async function storeSubmitRates(opts: { dir: string; guildId: string; cou
     }
   }
   return { rates, commitMs };
+}
+
+export type IntakeRates = {
+  /** takeScreenshot(): download from the simulator's CDN, header checks, decode, SHA-256 and dHash. */
+  intake: { perSecond: number; latency: LatencyStats };
+  /** strippedCopy(): the re-encoded copy a review card carries. */
+  strippedCopy: { perSecond: number; latency: LatencyStats };
+};
+
+/** The image half of /pledge in-process, ten in flight (the bot allows two decodes at a time). */
+export async function intakeRates(sim: DiscordSimulator, url: string, count: number): Promise<IntakeRates> {
+  const hosts = [new URL(sim.cdnUrl).host];
+  const bytes = await takeScreenshot(url, { allowedHosts: hosts });
+  if (!bytes.ok) throw new Error(`the bench screenshot was refused: ${bytes.rejection.code}`);
+  const timed = async (fn: () => Promise<unknown>): Promise<{ perSecond: number; latency: LatencyStats }> => {
+    const times: number[] = [];
+    const t0 = performance.now();
+    for (let done = 0; done < count; done += 10) {
+      await Promise.all(
+        Array.from({ length: Math.min(10, count - done) }, async () => {
+          const t = performance.now();
+          await fn();
+          times.push(performance.now() - t);
+        }),
+      );
+    }
+    return { perSecond: count / ((performance.now() - t0) / 1000), latency: latencyStats(times) };
+  };
+  return {
+    intake: await timed(() => takeScreenshot(url, { allowedHosts: hosts })),
+    strippedCopy: await timed(() => strippedCopy(bytes.bytes, 8 * 1024 * 1024)),
+  };
 }

@@ -17,7 +17,7 @@ describe('synthetic screenshot set', () => {
     expect(values('lang')).toEqual(new Set(['en', 'fr']));
     expect(values('theme')).toEqual(new Set(['light', 'dark']));
     expect(values('device')).toEqual(new Set(['iphone', 'android', 'desktop', 'desktop-hd', 'desktop-retina']));
-    expect(values('degrade')).toEqual(new Set(['png', 'jpeg', 'downscale', 'crop']));
+    expect(values('degrade')).toEqual(new Set(['png', 'jpeg', 'downscale', 'crop', 'thumbnail']));
     for (const t of ['chat', 'streaming-cancelled', 'photo', 'blank', 'notes-pledge'] as const) expect(values('template').has(t)).toBe(true);
     // Positives in both languages and themes, on phones and desktops.
     const pos = cases.filter((c) => c.expected === 'verified');
