@@ -95,7 +95,7 @@ export const en = {
       'download-failed': 'I could not download your screenshot from Discord. Please try again in a moment.',
       timeout: 'Downloading your screenshot took too long. Please try again in a moment.',
     },
-    storeDown: 'The pledge register is unavailable right now, so your pledge could not be recorded. Please try again in a few minutes: trying again never creates a second pledge.',
+    storeDown: 'The pledge register is unavailable right now, so your pledge could not be confirmed. Please try again in a few minutes (trying again never creates a second pledge), or check `/pledge status`.',
     created: (n: number) => `Thank you! Your pledge is recorded: **pledge #${n}** in this server. Moderators will check the screenshot.`,
     replaced: (n: number) => `Your screenshot for **pledge #${n}** was replaced. It is still waiting for review.`,
     unchangedVerified: (n: number) => `Your **pledge #${n}** is already verified; nothing changed.`,

@@ -96,7 +96,7 @@ export const fr: Messages = {
       'download-failed': 'Je n’ai pas pu télécharger votre capture depuis Discord. Réessayez dans un instant.',
       timeout: 'Le téléchargement de votre capture a pris trop de temps. Réessayez dans un instant.',
     },
-    storeDown: 'Le registre des engagements est indisponible pour le moment : votre engagement n’a pas pu être enregistré. Réessayez dans quelques minutes ; réessayer ne crée jamais de second engagement.',
+    storeDown: 'Le registre des engagements est indisponible pour le moment : votre engagement n’a pas pu être confirmé. Réessayez dans quelques minutes (réessayer ne crée jamais de second engagement), ou consultez `/engagement statut`.',
     created: (n: number) => `Merci ! Votre engagement est enregistré : **engagement n° ${n}** sur ce serveur. Les modérateurs vérifieront la capture.`,
     replaced: (n: number) => `Votre capture pour l’**engagement n° ${n}** a été remplacée. Elle attend toujours la vérification.`,
     unchangedVerified: (n: number) => `Votre **engagement n° ${n}** est déjà vérifié ; rien n’a changé.`,

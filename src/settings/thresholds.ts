@@ -1,3 +1,5 @@
+import { sanitizeUserText } from '../text/sanitize.js';
+
 // Moderators type milestone thresholds as free text; this turns it into the sorted, unique list
 // the settings keep, or names the first thing wrong with it.
 export const MAX_THRESHOLDS = 100;
@@ -21,10 +23,10 @@ export function parseThresholds(input: string): ThresholdResult {
   if (entries.length > MAX_THRESHOLDS * 4) return { ok: false, problem: { kind: 'too-many', count: entries.length } };
   const values = new Set<number>();
   for (const entry of entries) {
-    if (!/^[+-]?\d+$/.test(entry)) return { ok: false, problem: { kind: 'not-a-number', entry: entry.slice(0, 40) } };
+    if (!/^[+-]?\d+$/.test(entry)) return { ok: false, problem: { kind: 'not-a-number', entry: sanitizeUserText(entry, 40, { maxLines: 1 }) } };
     const n = Number(entry);
     if (n <= 0) return { ok: false, problem: { kind: 'not-positive', entry } };
-    if (n > MAX_THRESHOLD) return { ok: false, problem: { kind: 'too-big', entry: entry.slice(0, 40) } };
+    if (n > MAX_THRESHOLD) return { ok: false, problem: { kind: 'too-big', entry: sanitizeUserText(entry, 40, { maxLines: 1 }) } };
     values.add(n);
   }
   if (values.size > MAX_THRESHOLDS) return { ok: false, problem: { kind: 'too-many', count: values.size } };

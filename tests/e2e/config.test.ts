@@ -2,6 +2,7 @@
 // Every change answers privately with before → after, is stored, and is written to the log channel
 // (who, what, before, after) without pinging anyone; refusals change nothing and log nothing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sanitizeUserText } from '../../src/text/sanitize.js';
 import { data as configCommand } from '../../commands/config.js';
 import { en } from '../../src/i18n/en.js';
 import { fr } from '../../src/i18n/fr.js';
@@ -256,7 +257,8 @@ describe('/config milestones', () => {
     ['a negative number', '10, -5, 20', (m) => m.config.notPositive('-5')],
     ['zero', '0', (m) => m.config.notPositive('0')],
     ['words', 'ten, twenty', (m) => m.config.notANumber('ten')],
-    ['decimals', '2.5', (m) => m.config.notANumber('2.5')],
+    // Shown as the member typed it, through the sanitizer (Discord renders the escaped dot as a dot).
+    ['decimals', '2.5', (m) => m.config.notANumber(sanitizeUserText('2.5', 40, { maxLines: 1 }))],
     ['a huge number', '100000001', (m) => m.config.tooBig('100000001')],
     ['only separators', ' , ; ', (m) => m.config.empty],
     ['150 distinct values', Array.from({ length: 150 }, (_, i) => i + 1).join(' '), (m) => m.config.tooMany(150)],
