@@ -106,6 +106,8 @@ type Slot = {
   abort?: (err: Error) => void;
   failures: number;
   retryTimer?: NodeJS.Timeout;
+  /** Set while a worker starts: close() uses it so that a start in progress ends at once. */
+  cancelStart?: (err: Error) => void;
 };
 
 const BACKOFF_MS = [500, 2000, 5000, 15_000, 30_000];
@@ -162,7 +164,7 @@ class Pool implements OcrPool {
     this.slots = Array.from({ length: this.size }, (_, index) => ({ index, state: 'starting', generation: 0, failures: 0 }));
   }
 
-  /** Starts every worker; resolves once at least one is ready, fails if none could start. */
+  /** Starts every worker in turn; resolves if at least one started (the others retry in the background). */
   async start(): Promise<void> {
     // One at a time: each start is CPU-bound (gunzip, wasm compile), so parallel starts finish no sooner.
     let started = 0;
@@ -204,6 +206,7 @@ class Pool implements OcrPool {
     await Promise.all(
       this.slots.map(async (slot) => {
         if (slot.retryTimer) clearTimeout(slot.retryTimer);
+        slot.cancelStart?.(new OcrUnavailableError('OCR pool closed'));
         slot.abort?.(new OcrUnavailableError('OCR pool closed'));
         await this.stop(slot);
         slot.state = 'closed';
@@ -223,6 +226,7 @@ class Pool implements OcrPool {
       failStart = reject;
     });
     startFailed.catch(() => {});
+    slot.cancelStart = failStart;
 
     const capture = captureNextWorker();
     const creating = Tesseract.createWorker([...(this.opts.langs ?? ['eng', 'fra'])], Tesseract.OEM.LSTM_ONLY, {
@@ -269,6 +273,7 @@ class Pool implements OcrPool {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new OcrTimeoutError(`worker did not start within ${this.startTimeoutMs} ms`)), this.startTimeoutMs);
     });
+    timeout.catch(() => {});
     try {
       const tess = await Promise.race([creating, startFailed, timeout]);
       await Promise.race([this.configure(tess), startFailed, timeout]);
@@ -284,16 +289,17 @@ class Pool implements OcrPool {
       this.log.debug({ worker: slot.index }, 'ocr: worker ready');
       this.dispatch();
     } catch (err) {
-      capture.cancel();
       slot.generation += 1;
       const thread = ownThread ?? (await Promise.race([capture.worker, new Promise<undefined>((r) => setTimeout(r, 100, undefined))]));
       await thread?.terminate().catch(() => {});
       if (slot.thread === thread) slot.thread = undefined;
       slot.tess = undefined;
-      this.log.warn({ worker: slot.index, err: String(err) }, 'ocr: worker failed to start');
+      if (!this.closed) this.log.warn({ worker: slot.index, err: String(err) }, 'ocr: worker failed to start');
       throw err;
     } finally {
+      capture.cancel();
       clearTimeout(timer);
+      if (slot.cancelStart === failStart) slot.cancelStart = undefined;
     }
   }
 

@@ -1,5 +1,7 @@
 // Nothing tesseract.js or its worker thread does may take the bot down: every failure becomes a
 // rejected job, the worker is replaced, and the next job works. Also proves the pool runs offline.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOcrPool, OcrError, OcrTimeoutError, OcrUnavailableError, type OcrPool } from '../../src/verification/pool.js';
 import { prepareForOcr, UnreadableImageError } from '../../src/verification/preprocess.js';
@@ -36,6 +38,9 @@ describe('OCR pool under worker failures', () => {
   it('works offline: models and core load from node_modules with the network unreachable in the thread', async () => {
     // The worker script replaces fetch/http/https/net with functions that throw.
     await stillWorks();
+    // tesseract.js's default cache would have written the models into the working directory.
+    expect(existsSync(join(process.cwd(), 'eng.traineddata'))).toBe(false);
+    expect(existsSync(join(process.cwd(), 'fra.traineddata'))).toBe(false);
   });
 
   it('garbage bytes: tesseract.js rejects (and would throw without errorHandler); the job fails, the process survives', async () => {
@@ -89,6 +94,15 @@ describe('OCR pool start-up and shutdown', () => {
     expect(running).toMatchObject({ status: 'rejected', reason: expect.any(OcrError) });
     expect(waiting).toMatchObject({ status: 'rejected', reason: expect.any(OcrUnavailableError) });
     await expect(p.recognize(samplePgm)).rejects.toThrow(OcrUnavailableError);
+  });
+
+  it('close() while a replacement worker is still starting ends at once', async () => {
+    const p = await createOcrPool({ size: 1, langs: ['eng'], workerScript: faultyWorkerScript() });
+    await expect(p.recognize(FAULT.exit)).rejects.toThrow(OcrError);
+    const started = Date.now();
+    await p.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(p.stats()).toMatchObject({ idle: 0, busy: 0, starting: 0 });
   });
 
   it('a full queue refuses at once instead of holding images in memory', async () => {
