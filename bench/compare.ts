@@ -19,16 +19,19 @@ function main(argv: string[]): Comparison {
   if (groups.length < 2 || groups.some((g) => g.files.length === 0)) {
     throw new Error('usage: compare.js "<label A>" a1.json [a2.json…] -- "<label B>" b1.json [b2.json…]');
   }
-  const runs: Comparison['runs'] = [];
+  const rows: Array<{ key: string; run: Comparison['runs'][number] }> = [];
   for (const g of groups) {
     g.files.forEach((file, i) => {
       const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
       for (const c of report.commands) {
         if (!c.bot) continue;
-        runs.push({ label: `${g.name}, run ${i + 1} (${report.startedAt.slice(11, 16)} UTC), ${c.label}`, bot: c.bot });
+        rows.push({ key: c.label, run: { label: `${c.label}: ${g.name}, run ${i + 1} (${report.startedAt.slice(11, 16)} UTC)`, bot: c.bot } });
       }
     });
   }
+  // Grouped by case, so the builds' rows for one case sit together (sort is stable).
+  const order = [...new Set(rows.map((r) => r.key))];
+  const runs = rows.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key)).map((r) => r.run);
   return {
     title: 'Global limiter fix: the bot before and after',
     description:

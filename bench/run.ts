@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CASES, DEFAULT_OPTIONS, runBench, type BenchOptions, type CaseKey } from './harness.js';
+import { CASES, DEFAULT_OPTIONS, runBench, type BenchOptions, type BenchReport, type CaseKey } from './harness.js';
 import { REPO_ROOT } from './paths.js';
 import { renderMarkdown, type Comparison } from './report.js';
 
@@ -19,7 +19,8 @@ const USAGE = `npm run bench -- [flags]
   --pledge-rate R     arrivals per second of the open-loop /pledge run, 0 skips it (${DEFAULT_OPTIONS.pledgeRate})
   --deadline S        global time budget in seconds (${DEFAULT_OPTIONS.deadlineMs / 1000})
   --cpu-prof DIR      write a V8 CPU profile of each real-bot child into DIR
-  --out FILE          markdown report (bench/RESULTS.md); the JSON goes next to it (.json)`;
+  --out FILE          markdown report (bench/RESULTS.md); the JSON goes next to it (.json)
+  --render JSON       no run: rewrite the markdown from a report JSON (e.g. after editing bench/analysis.md)`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       deadline: { type: 'string' },
       'cpu-prof': { type: 'string' },
       out: { type: 'string' },
+      render: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -81,14 +83,16 @@ async function main(): Promise<void> {
   }
   const out = path.resolve(REPO_ROOT, values.out ?? 'bench/RESULTS.md');
   await mkdir(path.dirname(out), { recursive: true });
-  const report = await runBench(options);
+  const rendering = values.render ? path.resolve(values.render) : null;
+  const report = rendering ? (JSON.parse(await readFile(rendering, 'utf8')) as BenchReport) : await runBench(options);
   const benchDir = path.join(REPO_ROOT, 'bench');
   const previous = existsSync(out) ? await readFile(out, 'utf8') : undefined;
   const comparison = await readJson<Comparison>(path.join(benchDir, 'limiter-comparison.json'));
   const analysisFile = path.join(benchDir, 'analysis.md');
   const analysis = existsSync(analysisFile) ? await readFile(analysisFile, 'utf8') : undefined;
   await writeFile(out, renderMarkdown(report, { ...(comparison ? { comparison } : {}), ...(analysis ? { analysis } : {}), ...(previous ? { previous } : {}) }));
-  await writeFile(out.replace(/\.md$/, '') + '.json', `${JSON.stringify(report, null, 2)}\n`);
+  const json = out.replace(/\.md$/, '') + '.json';
+  if (!rendering || path.resolve(json) !== rendering) await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
   log(`wrote ${path.relative(REPO_ROOT, out)}`);
 }
 
