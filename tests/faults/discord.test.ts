@@ -2,6 +2,7 @@
 //   2. the gateway drops and the session is invalidated during a burst of pledges;
 //   3. the same INTERACTION_CREATE delivered several times at once, and again after completion;
 //   4. 429 and 500 bursts on the announcements channel while several thresholds are crossed.
+import { Events } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { milestoneNonce, milestonesStrings, type OutboxEntry } from '../../src/milestones/index.js';
 import { createDemoWorld, startSimulatedBot, type DemoWorld, type SimulatedBot } from '../../src/sandbox/harness.js';
@@ -70,12 +71,17 @@ describe('the gateway drops and the session is invalidated during a burst', () =
     const { gateway } = h.sim;
     const resumesBefore = gateway.resumeCount;
     const identifiesBefore = gateway.identifyCount;
+    // discord.js must have handled RESUMED before the op 9 arrives: an invalid session racing a
+    // RESUMED makes discord.js's own RESUMED handler read a cleared session (an unhandled rejection
+    // inside discord.js, which the bot's process handler only logs). The test is about the bot.
+    let resumedHandled = false;
+    h.bot.client.once(Events.ShardResume, () => (resumedHandled = true));
 
     const first: Tracked[] = [];
     for (const [i, user] of users.entries()) {
       if (i === 10) gateway.drop(); // TCP reset: discord.js sees 1006 and resumes; missed events are replayed
       if (i === 22) {
-        await until(() => gateway.resumeCount > resumesBefore && gateway.connected, 'the bot to resume', 20_000);
+        await until(() => gateway.resumeCount > resumesBefore && gateway.connected && resumedHandled, 'the bot to resume', 20_000);
         gateway.invalidateSession(false); // op 9 false: the session is gone, events until the next IDENTIFY are lost
       }
       if (i === 34) await until(() => gateway.identifyCount > identifiesBefore && gateway.connected, 'the bot to identify again', 30_000);
