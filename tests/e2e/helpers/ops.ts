@@ -2,13 +2,14 @@
 // /milestones, /stats): the real bot on the simulator, a fresh demo server per test (so thresholds,
 // announced sets and counts never leak between tests), an admin with Manage Server, /config and
 // /pledge as members send them, and a restart on the same store.
-import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import { createDemoWorld, startSimulatedBot, type DemoWorld, type SimulatedBot } from '../../../src/sandbox/harness.js';
 import type { DiscordSimulator, InteractionHandle, JsonObject, SimMessage, SimUser } from '../../../src/sim/index.js';
 
-export type LogLine = { level: number; msg: string; [key: string]: unknown };
+import { logSink, type LogLine } from './pledge.js';
+
+export type { LogLine };
 
 /** Resolves once `check` holds, polling; fails with `what` after `timeoutMs`. */
 export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
@@ -20,27 +21,6 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   }
 }
 
-/** A pino destination that keeps parsed lines in memory (and prints them with DEBUG_E2E_LOGS=1). */
-function logSink(lines: LogLine[]): Writable {
-  let partial = '';
-  return new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      partial += chunk.toString();
-      const parts = partial.split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) {
-        if (!part.trim()) continue;
-        if (process.env.DEBUG_E2E_LOGS) process.stderr.write(`${part}\n`);
-        try {
-          lines.push(JSON.parse(part) as LogLine);
-        } catch {
-          lines.push({ level: 0, msg: part });
-        }
-      }
-      done();
-    },
-  });
-}
 
 /** A 360×640 PNG no other pledge uses (random grey grid), so no duplicate warning interferes. */
 export async function uniqueScreenshot(): Promise<Buffer> {
