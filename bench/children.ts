@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { BASELINE_ENTRY, BOT_ENTRY, REPO_ROOT } from './paths.js';
+import { pathToFileURL } from 'node:url';
+import { BASELINE_ENTRY, BOT_ENTRY, GC_PROBE, REPO_ROOT } from './paths.js';
 
 export type BotKind = 'bot' | 'baseline';
 
@@ -33,9 +34,28 @@ export type ChildOptions = {
   cpuProfDir?: string;
   /** RSS sampling period; peaks between samples are caught by VmHWM. */
   sampleMs?: number;
+  /** Preload bench/gc-probe.js so collectGarbage() can ask for a full GC. */
+  gcProbe?: boolean;
 };
 
 const MAX_KEPT_PROBLEMS = 20;
+
+/** User + system CPU time a live process has used, in ms (from /proc/<pid>/stat), or NaN once it is gone. */
+export function readCpuMs(pid: number): number {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return NaN;
+  }
+  // Fields after the command name (which may contain spaces) start at state; utime and stime are 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux the bot targets (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export class BotChild {
   readonly kind: BotKind;
@@ -74,7 +94,10 @@ export class BotChild {
 
   static async start(opts: ChildOptions): Promise<BotChild> {
     const entry = opts.kind === 'bot' ? BOT_ENTRY : BASELINE_ENTRY;
-    const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+    const nodeArgs = [
+      ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
+      ...(opts.gcProbe ? ['--expose-gc', '--import', pathToFileURL(GC_PROBE).href] : []),
+    ];
     const proc = spawn(process.execPath, [...nodeArgs, entry], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...opts.env },
@@ -122,7 +145,7 @@ export class BotChild {
   }
 
   private problem(text: string): void {
-    if (!text) return;
+    if (!text || text.startsWith('gc-probe:')) return;
     this.problemCount += 1;
     if (this.problems.length < MAX_KEPT_PROBLEMS) this.problems.push(text.slice(0, 500));
   }
@@ -134,6 +157,30 @@ export class BotChild {
 
   memory(): MemorySample | null {
     return readMemory(this.pid);
+  }
+
+  cpuMs(): number {
+    return readCpuMs(this.pid);
+  }
+
+  /** Asks a child started with gcProbe for a full collection and waits for it to say it is done. */
+  async collectGarbage(timeoutMs = 5_000): Promise<boolean> {
+    const stderr = this.proc.stderr;
+    if (!stderr) return false;
+    const done = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const onData = (chunk: string): void => {
+        if (chunk.includes('gc-probe: collected')) finish(true);
+      };
+      const finish = (ok: boolean): void => {
+        clearTimeout(timer);
+        stderr.off('data', onData);
+        resolve(ok);
+      };
+      stderr.on('data', onData);
+    });
+    this.proc.kill('SIGUSR2');
+    return done;
   }
 
   /** Starts a new window for windowPeakKb (e.g. one command's run). */

@@ -73,6 +73,10 @@ export const DEFAULT_OPTIONS: BenchOptions = {
 };
 
 export type BotRun = RunFigures & {
+  /** CPU the bot's process used per measured interaction (user + system). */
+  cpuMsPerInteraction: number;
+  /** CPU the bench's own process (simulator and load generator) used per measured interaction. */
+  simCpuMsPerInteraction: number;
   /** Highest VmRSS sampled during the measured interactions. */
   peakRssKb: number;
   /** VmHWM when the run ended: the process's peak since it started. */
@@ -250,13 +254,19 @@ async function measure(child: BotChild, world: World, scenario: Scenario, spec: 
   world.sim.clearRecords();
   child.resetWindow();
   const problemsBefore = child.problemCount;
+  const childCpuBefore = child.cpuMs();
+  const simCpuBefore = process.cpuUsage();
   const result: LoadResult =
     spec.mode === 'closed'
       ? await closedLoop({ n, concurrency: spec.load, deadline, fire: fireFor(cast) })
       : await openLoop({ n, ratePerSecond: spec.load, deadline, fire: fireFor(cast) });
   const mem = child.memory();
+  const simCpu = process.cpuUsage(simCpuBefore);
+  const count = Math.max(1, result.samples.length);
   return {
     ...figures(result, ACK_DEADLINE_MS),
+    cpuMsPerInteraction: (child.cpuMs() - childCpuBefore) / count,
+    simCpuMsPerInteraction: (simCpu.user + simCpu.system) / 1000 / count,
     peakRssKb: child.windowPeak(),
     hwmKb: mem?.hwmKb ?? NaN,
     readyMs: child.readyMs,

@@ -21,6 +21,8 @@ export type StartupRun = {
   identifyToLastGuildCreateMs: number;
   /** VmRSS once the process has settled after ready. */
   rssAfterReadyKb: number;
+  /** VmRSS right after a full GC (bench/gc-probe.ts): what the bot keeps, without start-up garbage. */
+  rssAfterGcKb: number;
   /** VmHWM: the highest RSS the process reached, start-up included. */
   hwmKb: number;
 };
@@ -61,6 +63,7 @@ export async function startupCase(opts: {
         kind,
         env: kind === 'bot' ? botEnv : { DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.restUrl },
         readyTimeoutMs: opts.readyTimeoutMs,
+        gcProbe: true,
       });
       try {
         const readyWall = performance.timeOrigin + child.readyAt;
@@ -68,14 +71,18 @@ export async function startupCase(opts: {
         const lastGuildCreate = sim.gateway.log.findLast((e) => e.direction === 'out' && e.t === 'GUILD_CREATE');
         await new Promise((resolve) => setTimeout(resolve, opts.settleMs));
         const mem = child.memory();
+        const collected = await child.collectGarbage();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const afterGc = collected ? child.memory() : null;
         const result = {
           readyMs: child.readyMs,
           identifyToReadyMs: identify ? readyWall - identify.at : NaN,
           identifyToLastGuildCreateMs: identify && lastGuildCreate ? lastGuildCreate.at - identify.at : NaN,
           rssAfterReadyKb: mem?.rssKb ?? NaN,
+          rssAfterGcKb: afterGc?.rssKb ?? NaN,
           hwmKb: mem?.hwmKb ?? NaN,
         };
-        opts.log(`startup: ${kind} ready in ${Math.round(result.readyMs)} ms, RSS ${Math.round(result.rssAfterReadyKb / 1024)} MiB`);
+        opts.log(`startup: ${kind} ready in ${Math.round(result.readyMs)} ms, RSS ${Math.round(result.rssAfterReadyKb / 1024)} MiB, after a full GC ${Math.round(result.rssAfterGcKb / 1024)} MiB`);
         return result;
       } finally {
         await child.stop();

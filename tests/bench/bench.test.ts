@@ -19,6 +19,11 @@ function expectFigures(run: BotRun | undefined): void {
     expect(Number.isFinite(v)).toBe(true);
     expect(v).toBeGreaterThan(0);
   }
+  // CPU time comes in 10 ms ticks: twenty quick interactions may round to zero.
+  for (const v of [run.cpuMsPerInteraction, run.simCpuMsPerInteraction]) {
+    expect(Number.isFinite(v)).toBe(true);
+    expect(v).toBeGreaterThanOrEqual(0);
+  }
 }
 
 describe('bench harness at toy sizes', () => {
