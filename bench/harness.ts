@@ -16,6 +16,7 @@ import { createDemoWorld, simulatorEnv } from '../src/sandbox/harness.js';
 import { deployCommands } from '../src/scripts/deploy.js';
 import { createSettings } from '../src/settings/index.js';
 import { DiscordSimulator } from '../src/sim/index.js';
+import { keepConnectionsAlive } from './keepalive.js';
 import { openStore, silentLogger } from '../src/store/index.js';
 
 /** Everything --only accepts: the commands, the fixed-rate /pledge run, the store alone, and the two scale cases. */
@@ -172,7 +173,7 @@ async function applySettings(storeUrl: string, setups: readonly GuildSetup[]): P
 }
 
 async function buildWorld(tempDir: string, opts: BenchOptions): Promise<CommandWorld> {
-  const sim = await DiscordSimulator.start({ heartbeatIntervalMs: 5_000, ackDeadlineMs: ACK_DEADLINE_MS });
+  const sim = keepConnectionsAlive(await DiscordSimulator.start({ heartbeatIntervalMs: 5_000, ackDeadlineMs: ACK_DEADLINE_MS }));
   const storeUrl = `sqlite://${path.join(tempDir, 'bench.sqlite')}`;
   const env = simulatorEnv(sim, storeUrl, { kbDir: KB_DIR });
   const deployed = await deployCommands(loadConfig(env, { requireToken: true }));

@@ -9,6 +9,7 @@ import { createSettings } from '../src/settings/index.js';
 import { statsMessage } from '../src/stats/index.js';
 import { openStore, silentLogger } from '../src/store/index.js';
 import { DiscordSimulator } from '../src/sim/index.js';
+import { keepConnectionsAlive } from './keepalive.js';
 
 // ─── Start-up with many guilds ──────────────────────────────────────────────────────────────────
 
@@ -44,7 +45,7 @@ export async function startupCase(opts: {
   readyTimeoutMs: number;
   log: (line: string) => void;
 }): Promise<StartupResult> {
-  const sim = await DiscordSimulator.start({ heartbeatIntervalMs: 5_000 });
+  const sim = keepConnectionsAlive(await DiscordSimulator.start({ heartbeatIntervalMs: 5_000 }));
   try {
     const t0 = performance.now();
     for (let g = 0; g < opts.guilds; g++) {
