@@ -4,14 +4,21 @@
 import {
   emptyTotals,
   isCounted,
+  PLEDGE_LEVELS,
   PLEDGE_STATUSES,
   type CampaignTotals,
+  type PledgeLevel,
   type PledgeRecord,
   type PledgeStatus,
   type Totals,
 } from './schema.js';
 
-export type Contribution = { status: PledgeStatus; day: string | null };
+/**
+ * What one record adds to its server's totals. A share declaration adds to `byLevel.share` only
+ * (while held); a pledge (strike or leave) adds to `byStatus`, and while counted to `counted`, its
+ * level and its creation day.
+ */
+export type Contribution = { status: PledgeStatus; level: PledgeLevel; day: string | null };
 
 export function utcDay(iso: string): string {
   return iso.slice(0, 10);
@@ -19,13 +26,21 @@ export function utcDay(iso: string): string {
 
 export function contribution(record: PledgeRecord | null | undefined): Contribution | null {
   if (!record) return null;
-  return { status: record.status, day: isCounted(record.status) ? utcDay(record.createdAt) : null };
+  const day = record.level !== 'share' && isCounted(record.status) ? utcDay(record.createdAt) : null;
+  return { status: record.status, level: record.level, day };
 }
 
 function bump(totals: Totals, c: Contribution | null, sign: 1 | -1): void {
   if (!c) return;
+  if (c.level === 'share') {
+    if (isCounted(c.status)) totals.byLevel.share += sign;
+    return;
+  }
   totals.byStatus[c.status] += sign;
-  if (isCounted(c.status)) totals.counted += sign;
+  if (isCounted(c.status)) {
+    totals.counted += sign;
+    totals.byLevel[c.level] += sign;
+  }
   if (c.day !== null) {
     const next = (totals.daily[c.day] ?? 0) + sign;
     if (next === 0) delete totals.daily[c.day];
@@ -58,6 +73,7 @@ export function difference(after: Totals, before: Totals): Totals {
   const d = emptyTotals();
   for (const s of PLEDGE_STATUSES) d.byStatus[s] = after.byStatus[s] - before.byStatus[s];
   d.counted = after.counted - before.counted;
+  for (const l of PLEDGE_LEVELS) d.byLevel[l] = after.byLevel[l] - before.byLevel[l];
   for (const day of new Set([...Object.keys(after.daily), ...Object.keys(before.daily)])) {
     const v = (after.daily[day] ?? 0) - (before.daily[day] ?? 0);
     if (v !== 0) d.daily[day] = v;
@@ -69,6 +85,7 @@ export function addTotals<T extends Totals>(base: T, delta: Totals, nowIso: stri
   const next: T = structuredClone(base);
   for (const s of PLEDGE_STATUSES) next.byStatus[s] += delta.byStatus[s];
   next.counted += delta.counted;
+  for (const l of PLEDGE_LEVELS) next.byLevel[l] += delta.byLevel[l];
   for (const [day, v] of Object.entries(delta.daily)) {
     const n = (next.daily[day] ?? 0) + v;
     if (n === 0) delete next.daily[day];
@@ -92,6 +109,9 @@ export function describeDifferences(label: string, stored: Totals, actual: Total
     if (stored.byStatus[s] !== actual.byStatus[s]) out.push(`${label} ${s}: ${stored.byStatus[s]} → ${actual.byStatus[s]}`);
   }
   if (stored.counted !== actual.counted) out.push(`${label} counted: ${stored.counted} → ${actual.counted}`);
+  for (const l of PLEDGE_LEVELS) {
+    if (stored.byLevel[l] !== actual.byLevel[l]) out.push(`${label} level ${l}: ${stored.byLevel[l]} → ${actual.byLevel[l]}`);
+  }
   const days = [...new Set([...Object.keys(stored.daily), ...Object.keys(actual.daily)])].sort();
   for (const day of days) {
     const a = stored.daily[day] ?? 0;

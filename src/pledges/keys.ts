@@ -30,6 +30,7 @@ export const memoSchema = z.discriminatedUnion('op', [
   }),
   z.object({ op: z.literal('review'), guildId: snowflakeSchema, userId: snowflakeSchema, pledgeId: z.number().int() }),
   z.object({ op: z.literal('withdraw'), guildId: snowflakeSchema, userId: snowflakeSchema }),
+  z.object({ op: z.literal('share'), guildId: snowflakeSchema, userId: snowflakeSchema }),
 ]);
 export type Memo = z.infer<typeof memoSchema>;
 

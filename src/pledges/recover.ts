@@ -29,6 +29,7 @@ export async function submitWithRecovery(
       record,
       possibleDuplicate: record.duplicateOf.length > 0,
       previousStatus: null,
+      previousLevel: null,
       // Milestones compare before/after; the repaired count includes this pledge.
       counts: repaired
         ? {

@@ -19,6 +19,30 @@ export type PledgeStatus = (typeof PLEDGE_STATUSES)[number];
 export const platformSchema = z.enum(PLATFORMS);
 export type Platform = z.infer<typeof platformSchema>;
 
+/**
+ * The campaign's three levels of commitment, lowest first; a member only ever moves up this list
+ * (docs/journey.md, "Levels of commitment"). `strike` and `leave` are pledges, proven by a
+ * screenshot and counted toward totals, milestones and the money figures; `share` is declared
+ * without an image and counted apart.
+ */
+export const PLEDGE_LEVELS = ['share', 'strike', 'leave'] as const;
+export const pledgeLevelSchema = z.enum(PLEDGE_LEVELS);
+export type PledgeLevel = (typeof PLEDGE_LEVELS)[number];
+/** The levels a screenshot proves: the ones /pledge submit offers. */
+export const PROVEN_LEVELS = ['strike', 'leave'] as const satisfies readonly PledgeLevel[];
+export type ProvenLevel = (typeof PROVEN_LEVELS)[number];
+/** What a record stored before levels existed reads as: every pledge then was a cancelled subscription. */
+export const DEFAULT_LEVEL = 'strike' satisfies PledgeLevel;
+
+export function levelRank(level: PledgeLevel): number {
+  return PLEDGE_LEVELS.indexOf(level);
+}
+
+/** A pledge that holds a level: pending or verified (a share is stored as verified: nothing to check). */
+export function holdsLevel(record: { status: PledgeStatus }): boolean {
+  return isCounted(record.status);
+}
+
 export function isCounted(status: PledgeStatus): boolean {
   return (COUNTED_STATUSES as readonly PledgeStatus[]).includes(status);
 }
@@ -59,12 +83,31 @@ export const duplicateRefSchema = z.object({
 });
 export type DuplicateRef = z.infer<typeof duplicateRefSchema>;
 
+/** Verdicts of the automatic screenshot check (src/verification), plus 'failed' when it could not run. */
+export const CHECK_VERDICTS = ['verified', 'review', 'unrelated', 'failed'] as const;
+export const CHECK_EVIDENCE_MAX = 12;
+
+/**
+ * What the automatic check read on this version's screenshot: shown on the review card and in
+ * /pledge status. OCR excerpts only, never the image.
+ */
+export const pledgeCheckSchema = z.object({
+  verdict: z.enum(CHECK_VERDICTS),
+  score: z.number().min(0).max(1),
+  /** Lines such as "cancelled: Expires on Mar 5, 2026"; for 'failed', why it could not run. */
+  evidence: z.array(z.string().max(200)).max(CHECK_EVIDENCE_MAX),
+  at: isoTimestamp,
+});
+export type PledgeCheck = z.infer<typeof pledgeCheckSchema>;
+
 export const pledgeRecordSchema = z.object({
   /** Sequential per server ("pledge #12 in this server"); kept for life, also across withdraw/resubmit. */
   pledgeId: z.number().int().positive(),
   guildId: snowflakeSchema,
   userId: snowflakeSchema,
   status: pledgeStatusSchema,
+  /** Absent in records written before levels existed: those read as DEFAULT_LEVEL. */
+  level: pledgeLevelSchema.default(DEFAULT_LEVEL),
   platform: platformSchema,
   note: z.string().max(NOTE_MAX),
   evidence: evidenceSchema.nullable(),
@@ -80,6 +123,8 @@ export const pledgeRecordSchema = z.object({
   version: z.number().int().positive(),
   /** The interaction that made the last change (idempotency beyond the memo's TTL). */
   interactionId: interactionIdSchema,
+  /** The automatic check of this version's screenshot, once it has run (absent: not checked). */
+  check: pledgeCheckSchema.optional(),
 });
 export type PledgeRecord = z.infer<typeof pledgeRecordSchema>;
 
@@ -95,22 +140,50 @@ export type StatusCounts = z.infer<typeof statusCountsSchema>;
 /** UTC day (YYYY-MM-DD) → counted pledges created that day; the running sum equals `counted`. */
 export const dailySchema = z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), count);
 
-export const totalsSchema = z.object({
+/**
+ * `leave` + `strike` = `counted` (pledges pending or verified at that level); `share` = share
+ * declarations currently held, counted apart (in no other figure of the totals).
+ */
+export const levelCountsSchema = z.object({ leave: count, strike: count, share: count });
+export type LevelCounts = z.infer<typeof levelCountsSchema>;
+
+const totalsObject = z.object({
+  /** Pledges (strike and leave) by status; share declarations are not in it. */
   byStatus: statusCountsSchema,
   counted: count,
+  byLevel: levelCountsSchema,
   daily: dailySchema,
   updatedAt: isoTimestamp.nullable(),
 });
+
+/**
+ * Aggregates written before levels existed have no `byLevel`: every counted pledge then was a
+ * strike (as the records read), so that is what they read as, and a recount agrees.
+ */
+function withLevelDefault(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || 'byLevel' in raw) return raw;
+  const counted: unknown = (raw as { counted?: unknown }).counted;
+  return { ...raw, byLevel: { leave: 0, strike: counted, share: 0 } };
+}
+
+export const totalsSchema = z.preprocess(withLevelDefault, totalsObject);
 export type Totals = z.infer<typeof totalsSchema>;
 
-export const campaignTotalsSchema = totalsSchema.extend({
-  /** Servers with at least one counted pledge. */
-  servers: count,
-});
+export const campaignTotalsSchema = z.preprocess(
+  withLevelDefault,
+  totalsObject.extend({
+    /** Servers with at least one counted pledge. */
+    servers: count,
+  }),
+);
 export type CampaignTotals = z.infer<typeof campaignTotalsSchema>;
 
+export function emptyLevelCounts(): LevelCounts {
+  return { leave: 0, strike: 0, share: 0 };
+}
+
 export function emptyTotals(): Totals {
-  return { byStatus: { pending: 0, verified: 0, rejected: 0, withdrawn: 0 }, counted: 0, daily: {}, updatedAt: null };
+  return { byStatus: { pending: 0, verified: 0, rejected: 0, withdrawn: 0 }, counted: 0, byLevel: emptyLevelCounts(), daily: {}, updatedAt: null };
 }
 
 export function emptyCampaignTotals(): CampaignTotals {

@@ -31,16 +31,24 @@ import {
   emptyCampaignTotals,
   emptyTotals,
   evidenceInputSchema,
+  DEFAULT_LEVEL,
+  holdsLevel,
   interactionIdSchema,
+  levelRank,
+  PROVEN_LEVELS,
   NOTE_MAX,
   platformSchema,
+  pledgeCheckSchema,
   REJECT_REASON_MAX,
   snowflakeSchema,
   type CampaignTotals,
   type DuplicateRef,
   type Evidence,
   type EvidenceInput,
+  type LevelCounts,
   type Platform,
+  type PledgeLevel,
+  type PledgeCheck,
   type PledgeRecord,
   type PledgeStatus,
   type Totals,
@@ -77,20 +85,52 @@ export type SubmitInput = {
   keptCopy?: Buffer;
   /** The server's autoVerify setting: a pledge with evidence and no possible duplicate is verified at once. */
   autoVerify?: boolean;
+  /**
+   * The level the screenshot proves (share is declared with declareShare, without one). Absent: the
+   * level of the member's current pledge, else 'strike'. A pledge is never lowered: a lower level
+   * than the one held is kept at the held one (the command refuses it before submitting).
+   */
+  level?: ProvenLevelInput;
 };
+
+type ProvenLevelInput = (typeof PROVEN_LEVELS)[number];
 
 export type CountChange = {
   guild: { before: number; after: number };
   campaign: { before: number; after: number };
+  /** Breakdown by level after the change (absent where it could not be read cheaply). */
+  levels?: { guild: LevelCounts; campaign: LevelCounts };
 };
+
+export type ShareInput = { guildId: string; userId: string; interactionId: string };
+
+export type ShareResult =
+  | {
+      /** created: the declaration is recorded (a first one, or again after a withdrawal or a rejection). */
+      outcome: 'created';
+      record: PledgeRecord;
+      previousStatus: PledgeStatus | null;
+      counts: CountChange;
+    }
+  /** The member already holds a share declaration: nothing changed. */
+  | { outcome: 'unchanged'; record: PledgeRecord }
+  /** The member holds a pledge (strike or leave), a higher level: nothing changed, never lowered. */
+  | { outcome: 'already-pledged'; record: PledgeRecord }
+  | { outcome: 'duplicate-interaction'; record: PledgeRecord | null }
+  | { outcome: 'invalid-record'; error: InvalidRecord };
 
 export type SubmitResult =
   | {
       outcome: 'created' | 'replaced' | 'unchanged-verified';
       record: PledgeRecord;
       possibleDuplicate: boolean;
-      /** null for a first pledge; 'withdrawn' / 'rejected' when a member pledges again. */
+      /**
+       * null for a first pledge (also when it raises a share declaration, which is not a pledge);
+       * 'withdrawn' / 'rejected' when a member pledges again.
+       */
       previousStatus: PledgeStatus | null;
+      /** The level the member held before (pending or verified), null if none. */
+      previousLevel: PledgeLevel | null;
       /** Counted totals before/after: compare with milestones. Equal for unchanged-verified. */
       counts: CountChange;
     }
@@ -126,6 +166,27 @@ export type ReviewResult =
   | { ok: false; reason: 'evidence-changed'; record: PledgeRecord }
   | { ok: false; reason: 'no-change'; record: PledgeRecord }
   | { ok: false; reason: 'invalid-record'; error: InvalidRecord };
+
+export type RecordCheckInput = {
+  guildId: string;
+  pledgeId: number;
+  /** The pledge version whose screenshot was read: a replaced or withdrawn pledge is left alone. */
+  version: number;
+  check: PledgeCheck;
+  /** The server's auto-verify setting when the verdict arrived. */
+  autoVerify: boolean;
+};
+
+export type RecordCheckResult =
+  | {
+      ok: true;
+      record: PledgeRecord;
+      /** The verdict moved the pledge to verified (no moderator involved). */
+      autoVerified: boolean;
+      counts: CountChange;
+    }
+  /** Nothing written: the pledge changed since (decided, replaced, withdrawn) or already holds a check. */
+  | { ok: false; reason: 'not-found' | 'changed' | 'already-checked'; record: PledgeRecord | null };
 
 export type WithdrawInput = { guildId: string; userId: string; interactionId?: string };
 
@@ -185,6 +246,12 @@ const submitInputSchema = z.object({
   evidence: evidenceInputSchema.nullable(),
   keptCopy: z.instanceof(Buffer).optional(),
   autoVerify: z.boolean().optional(),
+  level: z.enum(PROVEN_LEVELS).optional(),
+});
+const shareInputSchema = z.object({
+  guildId: snowflakeSchema,
+  userId: snowflakeSchema,
+  interactionId: interactionIdSchema,
 });
 const reviewInputSchema = z.object({
   guildId: snowflakeSchema,
@@ -195,6 +262,13 @@ const reviewInputSchema = z.object({
   reason: z.string().max(REJECT_REASON_MAX).optional(),
   interactionId: interactionIdSchema.optional(),
   expectedVersion: z.number().int().positive().optional(),
+});
+const recordCheckInputSchema = z.object({
+  guildId: snowflakeSchema,
+  pledgeId: z.number().int().positive(),
+  version: z.number().int().positive(),
+  check: pledgeCheckSchema,
+  autoVerify: z.boolean(),
 });
 const withdrawInputSchema = z.object({
   guildId: snowflakeSchema,
@@ -326,7 +400,16 @@ export class PledgeService {
 
       const now = this.clock().toISOString();
 
-      if (existing?.status === 'verified') {
+      // Levels: a share declaration is not a pledge, so a screenshot on top of it starts one; a
+      // pledge moves only up (strike → leave), and a request below the held level keeps the held one.
+      const held: PledgeLevel | null = existing && holdsLevel(existing) ? existing.level : null;
+      const requested: PledgeLevel = inp.level ?? (held === 'leave' || held === 'strike' ? held : DEFAULT_LEVEL);
+      const level: PledgeLevel = held !== null && levelRank(held) > levelRank(requested) ? held : requested;
+      const raising = held !== null && levelRank(level) > levelRank(held);
+      /** The member's pledge goes on (same number, same date): evidence replaced, or a level raised. */
+      const continues = existing !== null && held !== null && held !== 'share';
+
+      if (existing?.status === 'verified' && !raising) {
         const counts = await this.currentCounts(g);
         await this.writeMemo(inp.interactionId, {
           op: 'submit',
@@ -340,6 +423,7 @@ export class PledgeService {
           record: existing,
           possibleDuplicate: existing.duplicateOf.length > 0,
           previousStatus: 'verified',
+          previousLevel: held,
           counts,
         };
       }
@@ -359,12 +443,13 @@ export class PledgeService {
         pledgeId = await this.allocateNumber(g, u);
       }
 
-      const outcome: AppliedSubmitOutcome = existing?.status === 'pending' ? 'replaced' : 'created';
+      const outcome: AppliedSubmitOutcome = continues ? 'replaced' : 'created';
       const record: PledgeRecord = {
         pledgeId,
         guildId: g,
         userId: u,
         status: autoVerified ? 'verified' : 'pending',
+        level,
         platform: inp.platform,
         note: inp.note,
         evidence,
@@ -395,7 +480,66 @@ export class PledgeService {
       if (possibleDuplicate) {
         this.log.info({ guildId: g, userId: u, pledgeId, duplicateOf }, 'pledges: possible duplicate evidence');
       }
-      return { outcome, record, possibleDuplicate, previousStatus: existing?.status ?? null, counts };
+      // A share declaration is not a pledge: pledging on top of it is a first pledge.
+      const previousStatus = existing && held !== 'share' ? existing.status : null;
+      return { outcome, record, possibleDuplicate, previousStatus, previousLevel: held, counts };
+    });
+  }
+
+  // ── Share declaration ──
+
+  /**
+   * Records that the member shares the campaign: the lowest level, declared without a screenshot,
+   * counted apart (`byLevel.share`) and never in `counted`, milestones or the money figures. It
+   * takes a number in the server's register like a pledge (so reconciliation and the export find
+   * it) and is stored as `verified` (there is nothing to check; no review card). A member holding a
+   * pledge keeps it: a declaration never lowers a level. Same idempotency as submit().
+   */
+  async declareShare(input: ShareInput): Promise<ShareResult> {
+    const inp = parseInput(shareInputSchema, input);
+    const { guildId: g, userId: u } = inp;
+    return this.store.withLock(LOCKS.guild(g), async () => {
+      const memo = await this.readMemo(inp.interactionId);
+      const existingRead = await this.c.records.read(recordId(g, u));
+      if (memo) return { outcome: 'duplicate-interaction', record: existingRead.ok ? (existingRead.value ?? null) : null };
+      if (!existingRead.ok) return { outcome: 'invalid-record', error: existingRead.error };
+      const existing = existingRead.value ?? null;
+      if (existing && existing.interactionId === inp.interactionId) return { outcome: 'duplicate-interaction', record: existing };
+      if (existing && holdsLevel(existing)) {
+        return existing.level === 'share' ? { outcome: 'unchanged', record: existing } : { outcome: 'already-pledged', record: existing };
+      }
+
+      const now = this.clock().toISOString();
+      let pledgeId: number;
+      if (existing) {
+        pledgeId = existing.pledgeId;
+      } else {
+        await this.ensureRegistered(g);
+        pledgeId = await this.allocateNumber(g, u);
+      }
+      const record: PledgeRecord = {
+        pledgeId,
+        guildId: g,
+        userId: u,
+        status: 'verified',
+        level: 'share',
+        platform: existing?.platform ?? 'other',
+        note: '',
+        evidence: null,
+        duplicateOf: [],
+        createdAt: now,
+        updatedAt: now,
+        // A new version, so a review card of an earlier (rejected) screenshot can no longer decide.
+        version: existing ? existing.version + 1 : 1,
+        interactionId: inp.interactionId,
+      };
+      // A rejected pledge's screenshot data goes, in submit()'s order: index, record, kept copy.
+      if (existing?.evidence) await this.indexRemove(hashIds(existing.evidence), g, u);
+      await this.c.records.write(recordId(g, u), record);
+      if (existing?.evidence?.keptCopyKey) await this.store.blobs.delete(existing.evidence.keptCopyKey);
+      const counts = await this.updateTotals(g, contribution(existing), contribution(record), now);
+      await this.writeMemo(inp.interactionId, { op: 'share', guildId: g, userId: u });
+      return { outcome: 'created', record, previousStatus: existing?.status ?? null, counts };
     });
   }
 
@@ -417,6 +561,8 @@ export class PledgeService {
       if (!found.ok) return { ok: false, reason: 'invalid-record', error: found.error };
       const existing = found.record;
       if (!existing) return { ok: false, reason: 'not-found' };
+      // A share declaration has no screenshot to review (no card is ever posted for one).
+      if (existing.level === 'share') return { ok: false, reason: 'not-found' };
       if (existing.status !== inp.expectedStatus) return { ok: false, reason: 'status-changed', record: existing };
       if (inp.expectedVersion !== undefined && existing.version !== inp.expectedVersion) {
         return { ok: false, reason: 'evidence-changed', record: existing };
@@ -440,6 +586,39 @@ export class PledgeService {
         await this.writeMemo(inp.interactionId, { op: 'review', guildId: g, userId: existing.userId, pledgeId: existing.pledgeId });
       }
       return { ok: true, record, previousStatus: existing.status, counts, duplicateInteraction: false };
+    });
+  }
+
+  // ── Automatic check ──
+
+  /**
+   * Stores the automatic check's verdict on the pledge it read, under the server's lock. Only a
+   * pending pledge at the same version takes it, once: a moderator's decision, a replaced screenshot
+   * or a withdrawal since the check began wins, and a second delivery of the same verdict (a job
+   * re-run after a restart) changes nothing. A `verified` verdict on a pledge with no possible
+   * duplicate verifies it when the server has auto-verify on (reviewedAt set, no reviewerId).
+   */
+  async recordCheck(input: RecordCheckInput): Promise<RecordCheckResult> {
+    const inp = parseInput(recordCheckInputSchema, input);
+    const g = inp.guildId;
+    return this.store.withLock(LOCKS.guild(g), async () => {
+      const found = await this.getByNumber(g, inp.pledgeId);
+      if (!found.ok) throw new Error(`pledge record unreadable: ${found.error.issues.join('; ')}`);
+      const existing = found.record;
+      if (!existing) return { ok: false, reason: 'not-found', record: null };
+      if (existing.status !== 'pending' || existing.version !== inp.version) return { ok: false, reason: 'changed', record: existing };
+      if (existing.check) return { ok: false, reason: 'already-checked', record: existing };
+      const now = this.clock().toISOString();
+      const autoVerified = inp.autoVerify && inp.check.verdict === 'verified' && existing.duplicateOf.length === 0 && existing.evidence !== null;
+      const record: PledgeRecord = {
+        ...existing,
+        check: inp.check,
+        updatedAt: now,
+        ...(autoVerified ? { status: 'verified' as const, reviewedAt: now } : {}),
+      };
+      await this.c.records.write(recordId(g, existing.userId), record);
+      const counts = await this.updateTotals(g, contribution(existing), contribution(record), now);
+      return { ok: true, record, autoVerified, counts };
     });
   }
 
@@ -473,6 +652,7 @@ export class PledgeService {
         guildId: g,
         userId: u,
         status: 'withdrawn',
+        level: existing.level,
         platform: existing.platform,
         note: '',
         evidence: null,
@@ -511,6 +691,7 @@ export class PledgeService {
         guildId: g,
         userId: u,
         status: 'withdrawn',
+        level: DEFAULT_LEVEL,
         platform: 'other',
         note: '',
         evidence: null,
@@ -570,7 +751,7 @@ export class PledgeService {
       const withEvidence: PledgeRecord[] = [];
       for (const item of batch) {
         if (item.kind === 'record') {
-          contributions.push(contribution(item.record) ?? { status: item.record.status, day: null });
+          contributions.push(contribution(item.record) ?? { status: item.record.status, level: item.record.level, day: null });
           if (item.record.evidence) withEvidence.push(item.record);
         } else if (item.kind === 'invalid') invalidRecords.push(item.error);
         else if (item.kind === 'stale') staleNumbers.push(item.n);
@@ -720,27 +901,39 @@ export class PledgeService {
         // written, so the recount includes it) and re-sum the campaign.
         const counted = await this.recountLocked(g, nowIso);
         const { campaign } = await this.recomputeCampaignLocked();
-        return { guild: { before: counted.counted, after: counted.counted }, campaign: { before: campaign.counted, after: campaign.counted } };
+        return {
+          guild: { before: counted.counted, after: counted.counted },
+          campaign: { before: campaign.counted, after: campaign.counted },
+          levels: { guild: counted.byLevel, campaign: campaign.byLevel },
+        };
       }
       const gBefore = gr.value ?? emptyTotals();
       const gAfter = applyChange(gBefore, before, after, nowIso);
       await this.c.guildTotals.write(g, gAfter);
       if (!cr.ok) {
         const { campaign } = await this.recomputeCampaignLocked();
-        return { guild: { before: gBefore.counted, after: gAfter.counted }, campaign: { before: campaign.counted, after: campaign.counted } };
+        return {
+          guild: { before: gBefore.counted, after: gAfter.counted },
+          campaign: { before: campaign.counted, after: campaign.counted },
+          levels: { guild: gAfter.byLevel, campaign: campaign.byLevel },
+        };
       }
       const cBefore = cr.value ?? emptyCampaignTotals();
       const cAfter = addTotals(cBefore, difference(gAfter, gBefore), nowIso);
       cAfter.servers += serversDelta(gBefore.counted, gAfter.counted);
       await this.c.campaign.write(CAMPAIGN_ID, cAfter);
-      return { guild: { before: gBefore.counted, after: gAfter.counted }, campaign: { before: cBefore.counted, after: cAfter.counted } };
+      return {
+        guild: { before: gBefore.counted, after: gAfter.counted },
+        campaign: { before: cBefore.counted, after: cAfter.counted },
+        levels: { guild: gAfter.byLevel, campaign: cAfter.byLevel },
+      };
     });
   }
 
   private async recountLocked(g: string, nowIso: string): Promise<Totals> {
     const contributions: Contribution[] = [];
     for await (const batch of this.scan(g)) {
-      for (const item of batch) if (item.kind === 'record') contributions.push(contribution(item.record) ?? { status: item.record.status, day: null });
+      for (const item of batch) if (item.kind === 'record') contributions.push(contribution(item.record) ?? { status: item.record.status, level: item.record.level, day: null });
     }
     const totals = sumContributions(contributions, nowIso);
     await this.c.guildTotals.write(g, totals);

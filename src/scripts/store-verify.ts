@@ -32,12 +32,15 @@ export async function runStoreVerify(opts: StoreVerifyOptions = {}): Promise<Sto
     for (const g of report.guilds) {
       const state = g.fixes.length === 0 && g.hashIndexEntriesRestored === 0 ? 'ok' : 'repaired';
       out(`server ${g.guildId}: ${g.totals.counted} counted, ${g.pledgesCounted} pledges, ${g.numbersScanned} numbers: ${state}`);
+      out(`  by level: leave ${g.totals.byLevel.leave}, strike ${g.totals.byLevel.strike}; shares declared ${g.totals.byLevel.share}`);
       for (const f of g.fixes) out(`  fixed ${f}`);
       if (g.hashIndexEntriesRestored > 0) out(`  restored ${g.hashIndexEntriesRestored} hash index entries`);
       if (g.staleNumbers.length > 0) out(`  unused numbers (interrupted submissions): ${g.staleNumbers.join(', ')}`);
       for (const bad of g.invalidRecords) out(`  DAMAGED ${bad.key}: ${bad.issues.join('; ')} (not counted; fix or withdraw it)`);
     }
     out(`campaign: ${report.campaign.counted} counted in ${report.campaign.servers} servers: ${report.campaignFixes.length ? 'repaired' : 'ok'}`);
+    const cl = report.campaign.byLevel;
+    out(`  by level: leave ${cl.leave}, strike ${cl.strike}; shares declared ${cl.share}`);
     for (const f of report.campaignFixes) out(`  fixed ${f}`);
     const purged = await pledges.purgeExpiredMemos();
     if (purged > 0) out(`purged ${purged} expired interaction memos`);

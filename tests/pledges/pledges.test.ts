@@ -107,7 +107,8 @@ for (const [name, url] of allStoreCases()) {
       const entries: Array<{ key: string; value: unknown }> = [];
       for (let n = 1; n <= bulk; n++) {
         const member = String(500000000000000000n + BigInt(n));
-        const rec: PledgeRecord = {
+        // Laid out as records stored before levels existed: no `level`, read as a strike.
+        const rec: Omit<PledgeRecord, 'level'> = {
           pledgeId: n, guildId: '333333333333333333', userId: member, status: n % 10 ? 'verified' : 'rejected',
           platform: 'web', note: '', evidence: null, duplicateOf: [], createdAt: nowIso, updatedAt: nowIso,
           version: 1, interactionId: `bulk${n}`,
@@ -356,7 +357,7 @@ for (const [name, url] of allStoreCases()) {
       expect(res.keptCopyKey).toBe(kept);
       expect(res.counts?.guild).toEqual({ before: 2, after: 1 });
       expect(res.record).toEqual({
-        pledgeId: 2, guildId: G1, userId: member, status: 'withdrawn', platform: 'ios', note: '', evidence: null,
+        pledgeId: 2, guildId: G1, userId: member, status: 'withdrawn', level: 'strike', platform: 'ios', note: '', evidence: null,
         duplicateOf: [], createdAt: '2026-03-01T09:00:00.000Z', updatedAt: '2026-03-02T09:00:00.000Z', version: 1,
         interactionId: expect.any(String),
       });

@@ -54,6 +54,7 @@ function pledge(overrides: Partial<PledgeRecord> = {}): PledgeRecord {
     guildId: '111111111111111111',
     userId: '300000000000000001',
     status: 'verified',
+    level: 'strike',
     platform: 'ios',
     note: 'secret note, never exported',
     evidence: { sha256: 'a'.repeat(64), dhash: 'b'.repeat(16), width: 10, height: 10, format: 'png', bytes: 1, keptCopyKey: 'kept:1:2' },

@@ -13,6 +13,7 @@ function totals(overrides: Partial<Totals> = {}): Totals {
   return {
     byStatus: { pending: 3, verified: 9, rejected: 2, withdrawn: 1 },
     counted: 12,
+    byLevel: { leave: 4, strike: 8, share: 5 },
     daily: { '2026-02-01': 1, '2026-02-08': 2, '2026-02-09': 3, '2026-02-14': 2, '2026-02-15': 4 },
     updatedAt: '2026-02-15T23:00:00.000Z',
     ...overrides,
