@@ -19,6 +19,7 @@ export async function buildAnnouncement(entry: OutboxEntryData): Promise<Announc
     count: entry.count,
     next: entry.next,
     campaignCount: entry.campaignCount,
+    ...(entry.levels ? { levels: entry.levels } : {}),
   });
   // From zero rather than from the threshold just reached: right after reaching it, a bar from
   // there would be empty; from zero it shows how far the next one is.

@@ -19,6 +19,7 @@ export {
   type DecideResult,
   type MilestoneOutboxOptions,
   type MilestoneScope,
+  type MilestoneLevels,
   type OutboxEntry,
   type OutboxEntryData,
   type OutboxOutcome,

@@ -17,6 +17,9 @@ export type MilestoneScope = { kind: 'guild'; guildId: string } | { kind: 'campa
 const snowflake = z.string().regex(/^\d{1,20}$/, 'expected a Discord id');
 const iso = z.iso.datetime({ offset: false });
 const count = z.number().int().nonnegative();
+/** The scope's counts by level of commitment (leave + strike = the counted total; shares apart). */
+const levelsSchema = z.object({ leave: count, strike: count, share: count });
+export type MilestoneLevels = z.infer<typeof levelsSchema>;
 
 const scopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('guild'), guildId: snowflake }),
@@ -41,6 +44,8 @@ export const outboxEntryDataSchema = z.object({
   locale: z.enum(LOCALES),
   /** Campaign-wide counted total when decided (every announcement shows it). */
   campaignCount: count,
+  /** The scope's breakdown by level when decided; absent in entries decided before levels existed. */
+  levels: levelsSchema.optional(),
   decidedAt: iso,
 });
 export type OutboxEntryData = z.infer<typeof outboxEntryDataSchema>;
@@ -75,6 +80,8 @@ export type DecideInput = {
   thresholds: readonly number[];
   /** Campaign-wide counted total after the change, shown in every announcement. */
   campaignCount: number;
+  /** The scope's breakdown by level after the change, frozen into the entries when given. */
+  levels?: MilestoneLevels;
 };
 
 export type DecideResult = {
@@ -89,7 +96,11 @@ export type DecideResult = {
 /** Decides for the server and the campaign after one pledge change (what the pledge flow calls). */
 export type ChangeInput = {
   guildId: string;
-  counts: { guild: { before: number; after: number }; campaign: { before: number; after: number } };
+  counts: {
+    guild: { before: number; after: number };
+    campaign: { before: number; after: number };
+    levels?: { guild: MilestoneLevels; campaign: MilestoneLevels };
+  };
   guildThresholds: readonly number[];
   campaignThresholds: readonly number[];
 };
@@ -208,6 +219,7 @@ export class MilestoneOutbox {
           channelId: t.channelId,
           locale: t.locale,
           campaignCount: input.campaignCount,
+          ...(input.levels ? { levels: levelsSchema.parse(input.levels) } : {}),
           decidedAt: now,
         };
       });
@@ -234,6 +246,7 @@ export class MilestoneOutbox {
       count: input.counts.guild.after,
       thresholds: input.guildThresholds,
       campaignCount,
+      ...(input.counts.levels ? { levels: input.counts.levels.guild } : {}),
     });
     const campaign = await this.decide({
       scope: { kind: 'campaign' },
@@ -241,6 +254,7 @@ export class MilestoneOutbox {
       count: campaignCount,
       thresholds: input.campaignThresholds,
       campaignCount,
+      ...(input.counts.levels ? { levels: input.counts.levels.campaign } : {}),
     });
     return [guild, campaign];
   }

@@ -9,11 +9,16 @@ import type { Store, StoreLogger } from '../store/index.js';
 import { errorFields } from '../store/logger.js';
 import type { Announcement } from './announce.js';
 import { MilestoneDispatcher, type MilestoneDispatcherOptions } from './dispatcher.js';
-import { MilestoneOutbox, type DecideResult } from './outbox.js';
+import { MilestoneOutbox, type DecideResult, type MilestoneLevels } from './outbox.js';
 import { milestonesStrings } from './strings.js';
 import { CAMPAIGN_MILESTONES, nextThreshold, previousThreshold } from './thresholds.js';
 
-export type CountChangeLike = { guild: { before: number; after: number }; campaign: { before: number; after: number } };
+export type CountChangeLike = {
+  guild: { before: number; after: number };
+  campaign: { before: number; after: number };
+  /** Breakdown by level after the change: announcements show it when present. */
+  levels?: { guild: MilestoneLevels; campaign: MilestoneLevels };
+};
 
 export type MilestonesOptions = {
   store: Store;
@@ -74,8 +79,9 @@ export function createMilestones(opts: MilestonesOptions): Milestones {
 }
 
 export type OverviewInput = {
-  guildTotals: Pick<Totals, 'counted'>;
-  campaignTotals: Pick<CampaignTotals, 'counted' | 'servers'>;
+  /** With `byLevel` (PledgeService.totals gives it), the overview breaks the counts down by level. */
+  guildTotals: Pick<Totals, 'counted'> & Partial<Pick<Totals, 'byLevel'>>;
+  campaignTotals: Pick<CampaignTotals, 'counted' | 'servers'> & Partial<Pick<CampaignTotals, 'byLevel'>>;
   settings: Pick<GuildSettings, 'milestones'>;
   timeline: readonly TimelineEvent[];
   locale: 'en' | 'fr';
@@ -88,8 +94,13 @@ export async function milestonesOverviewMessage(input: OverviewInput): Promise<A
   const count = input.guildTotals.counted;
   const reply = renderMilestonesOverview({
     locale: input.locale,
-    guild: { count, thresholds },
-    campaign: { count: input.campaignTotals.counted, servers: input.campaignTotals.servers, thresholds: input.campaignThresholds ?? CAMPAIGN_MILESTONES },
+    guild: { count, thresholds, ...(input.guildTotals.byLevel ? { levels: input.guildTotals.byLevel } : {}) },
+    campaign: {
+      count: input.campaignTotals.counted,
+      servers: input.campaignTotals.servers,
+      thresholds: input.campaignThresholds ?? CAMPAIGN_MILESTONES,
+      ...(input.campaignTotals.byLevel ? { levels: input.campaignTotals.byLevel } : {}),
+    },
     timeline: input.timeline,
     imageName: MILESTONES_PROGRESS_NAME,
   });

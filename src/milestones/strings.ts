@@ -19,6 +19,9 @@ const en = {
     campaignTotal: 'Whole campaign',
     campaignTotalValue: (n: string) => `**${n}** pledges`,
     callToAction: 'Not cancelled yet? Record your pledge with `/pledge submit`.',
+    byLevel: 'By level of commitment',
+    levelsValue: (leave: string, strike: string, share: string) =>
+      `Leave entirely: **${leave}**\nFinancial strike: **${strike}**\nShared the campaign: **${share}** (counted apart)`,
   },
   overview: {
     title: 'Milestones',
@@ -33,7 +36,8 @@ const en = {
     timeline: 'Campaign timeline',
     earlierEvents: (n: number) => `…and ${n} earlier event${n === 1 ? '' : 's'}`,
     source: 'source',
-    footer: 'Pledges count while pending review or verified.',
+    levels: (leave: string, strike: string, share: string) => `leave ${leave} · strike ${strike} · ${share} shares`,
+    footer: 'Pledges (leave entirely, financial strike) count while pending review or verified; shares are counted apart.',
   },
   chart: {
     pledges: (n: number): string => (n === 1 ? 'pledge' : 'pledges'),
@@ -63,6 +67,9 @@ const fr: MilestonesStrings = {
     campaignTotal: 'Toute la campagne',
     campaignTotalValue: (n: string) => `**${n}** engagements`,
     callToAction: 'Pas encore résilié ? Enregistrez votre engagement avec `/engagement envoyer`.',
+    byLevel: 'Par niveau d’engagement',
+    levelsValue: (leave: string, strike: string, share: string) =>
+      `Départ complet : **${leave}**\nGrève financière : **${strike}**\nPartage de la campagne : **${share}** (comptés à part)`,
   },
   overview: {
     title: 'Paliers',
@@ -77,7 +84,8 @@ const fr: MilestonesStrings = {
     timeline: 'Chronologie de la campagne',
     earlierEvents: (n: number) => `…et ${n} événement${n === 1 ? '' : 's'} plus ancien${n === 1 ? '' : 's'}`,
     source: 'source',
-    footer: 'Un engagement compte dès son envoi, en attente de vérification ou vérifié.',
+    levels: (leave: string, strike: string, share: string) => `départ ${leave} · grève ${strike} · ${share} partages`,
+    footer: 'Un engagement (départ complet, grève financière) compte dès son envoi, en attente de vérification ou vérifié ; les partages sont comptés à part.',
   },
   chart: {
     pledges: (n: number) => (n <= 1 ? 'engagement' : 'engagements'),

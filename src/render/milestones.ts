@@ -22,6 +22,8 @@ export type MilestoneAnnouncementInput = {
   count: number;
   next: number | null;
   campaignCount: number;
+  /** The scope's breakdown by level when decided (entries decided before levels existed have none). */
+  levels?: { leave: number; strike: number; share: number };
 };
 
 export function renderMilestone(input: MilestoneAnnouncementInput): Reply {
@@ -36,6 +38,10 @@ export function renderMilestone(input: MilestoneAnnouncementInput): Reply {
   ];
   // A campaign announcement already is the campaign total.
   if (input.scope === 'guild') fields.push({ name: s.campaignTotal, value: s.campaignTotalValue(fmt(input.campaignCount)), inline: true });
+  if (input.levels) {
+    const l = input.levels;
+    fields.push({ name: s.byLevel, value: s.levelsValue(fmt(l.leave), fmt(l.strike), fmt(l.share)), inline: false });
+  }
   const body = input.scope === 'guild' ? s.guildBody(fmt(input.count)) : s.campaignBody(fmt(input.count));
   return {
     embeds: [
@@ -50,10 +56,12 @@ export function renderMilestone(input: MilestoneAnnouncementInput): Reply {
   };
 }
 
+type Levels = { leave: number; strike: number; share: number };
+
 export type MilestonesOverviewInput = {
   locale: Locale;
-  guild: { count: number; thresholds: readonly number[] };
-  campaign: { count: number; servers: number; thresholds: readonly number[] };
+  guild: { count: number; thresholds: readonly number[]; levels?: Levels };
+  campaign: { count: number; servers: number; thresholds: readonly number[]; levels?: Levels };
   /** kb.timeline; shown oldest first, the most recent kept when it does not all fit. */
   timeline: readonly TimelineEvent[];
   /** Set when the reply carries renderProgressPng() as an attachment of that name. */
@@ -77,13 +85,20 @@ export function renderMilestonesOverview(input: MilestonesOverviewInput): Reply 
       next === null ? s.allReached : s.next(fmt(next), fmt(next - count)),
     ];
   };
+  const levels = (l: Levels | undefined): string[] => (l ? [`-# ${s.levels(fmt(l.leave), fmt(l.strike), fmt(l.share))}`] : []);
   const fields: APIEmbedField[] = [
-    { name: s.server, value: [s.count(fmt(input.guild.count)), ...progress(input.guild.count, input.guild.thresholds)].join('\n'), inline: true },
+    {
+      name: s.server,
+      value: [s.count(fmt(input.guild.count)), ...levels(input.guild.levels), ...progress(input.guild.count, input.guild.thresholds)].join('\n'),
+      inline: true,
+    },
     {
       name: s.campaign,
-      value: [s.countServers(fmt(input.campaign.count), fmt(input.campaign.servers)), ...progress(input.campaign.count, input.campaign.thresholds)].join(
-        '\n',
-      ),
+      value: [
+        s.countServers(fmt(input.campaign.count), fmt(input.campaign.servers)),
+        ...levels(input.campaign.levels),
+        ...progress(input.campaign.count, input.campaign.thresholds),
+      ].join('\n'),
       inline: true,
     },
   ];

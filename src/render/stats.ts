@@ -40,10 +40,22 @@ export function renderStats(input: StatsViewInput): Reply {
       value: (['pending', 'verified', 'rejected', 'withdrawn'] as const).map((k) => `${s.statuses[k]}: **${fmt(st[k])}**`).join('\n'),
       inline: true,
     },
+    {
+      name: s.byLevel,
+      value: [...(['leave', 'strike', 'share'] as const).map((k) => `${s.levels[k]}: **${fmt(summary.byLevel[k])}**`), `-# ${s.sharesApart}`].join('\n'),
+      inline: true,
+    },
     { name: s.verifiedShare, value: share, inline: true },
-    { name: s.campaign, value: s.campaignValue(fmt(summary.campaign.counted), fmt(summary.campaign.servers)), inline: true },
+    {
+      name: s.campaign,
+      value: [
+        s.campaignValue(fmt(summary.campaign.counted), fmt(summary.campaign.servers)),
+        s.campaignLevels(fmt(summary.campaign.byLevel.leave), fmt(summary.campaign.byLevel.strike), fmt(summary.campaign.byLevel.share)),
+      ].join('\n'),
+      inline: true,
+    },
   ];
-  const nothing = summary.counted === 0 && st.rejected === 0 && st.withdrawn === 0;
+  const nothing = summary.counted === 0 && summary.byLevel.share === 0 && st.rejected === 0 && st.withdrawn === 0;
   return {
     embeds: [
       embed({

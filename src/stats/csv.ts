@@ -9,7 +9,12 @@
 import { Readable } from 'node:stream';
 import type { PledgeRecord } from '../pledges/index.js';
 
-export const CSV_COLUMNS = ['pledge_id', 'member_id', 'status', 'platform', 'created_at', 'reviewed_at', 'reviewer_id'] as const;
+/**
+ * `level` is last so that spreadsheets built on the earlier columns keep working: leave, strike or
+ * share (a share declaration has a number too, status `verified`, and no screenshot). Records stored
+ * before levels existed read, and are exported, as strike.
+ */
+export const CSV_COLUMNS = ['pledge_id', 'member_id', 'status', 'platform', 'created_at', 'reviewed_at', 'reviewer_id', 'level'] as const;
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -28,7 +33,7 @@ export function csvLine(fields: ReadonlyArray<string | number | null | undefined
 }
 
 export function pledgeCsvFields(p: PledgeRecord): Array<string | number | null> {
-  return [p.pledgeId, p.userId, p.status, p.platform, p.createdAt, p.reviewedAt ?? null, p.reviewerId ?? null];
+  return [p.pledgeId, p.userId, p.status, p.platform, p.createdAt, p.reviewedAt ?? null, p.reviewerId ?? null, p.level];
 }
 
 /** The header line, then one CRLF-terminated line per pledge. */

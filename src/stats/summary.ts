@@ -1,11 +1,13 @@
 // /stats figures from the maintained aggregates only (PledgeService.totals / campaignTotals): one
 // read each, whatever the number of pledges. Nothing here walks the pledge records.
-import type { CampaignTotals, StatusCounts, Totals } from '../pledges/index.js';
+import type { CampaignTotals, LevelCounts, StatusCounts, Totals } from '../pledges/index.js';
 
 export type StatsSummary = {
   byStatus: StatusCounts;
   /** Pledges that count toward totals and milestones: pending review + verified (COUNTED_STATUSES). */
   counted: number;
+  /** `leave` + `strike` = counted; `share`: share declarations held, counted apart. */
+  byLevel: LevelCounts;
   /** Counted pledges created today (UTC) that still count. */
   today: number;
   /** Same over the last 7 UTC days, today included. */
@@ -16,7 +18,7 @@ export type StatsSummary = {
    * neither verified nor waiting. null when nothing counts yet (rather than a misleading 0 %).
    */
   verifiedShare: number | null;
-  campaign: { counted: number; servers: number };
+  campaign: { counted: number; servers: number; byLevel: LevelCounts };
   /** Today's UTC day (YYYY-MM-DD): what "today" meant. */
   day: string;
   /** The per-day counts, passed through for the chart. */
@@ -45,10 +47,11 @@ export function statsSummary(totals: Totals, campaign: CampaignTotals, now: Date
   return {
     byStatus: { ...totals.byStatus },
     counted: totals.counted,
+    byLevel: { ...totals.byLevel },
     today: on(utcDay(now)),
     last7Days: days.reduce((sum, d) => sum + on(d), 0),
     verifiedShare: base > 0 ? verified / base : null,
-    campaign: { counted: campaign.counted, servers: campaign.servers },
+    campaign: { counted: campaign.counted, servers: campaign.servers, byLevel: { ...campaign.byLevel } },
     day: utcDay(now),
     daily: totals.daily,
   };

@@ -108,10 +108,23 @@ describe('csvRows', () => {
     expect(text.endsWith('\r\n')).toBe(true);
     expect(parseCsv(text)).toEqual([
       [...CSV_COLUMNS],
-      ['1', '300000000000000001', 'verified', 'ios', '2026-02-01T12:00:00.000Z', '2026-02-02T12:00:00.000Z', '999999999999999999'],
-      ['2', '300000000000000001', 'pending', 'ios', '2026-02-01T12:00:00.000Z', '', ''],
+      ['1', '300000000000000001', 'verified', 'ios', '2026-02-01T12:00:00.000Z', '2026-02-02T12:00:00.000Z', '999999999999999999', 'strike'],
+      ['2', '300000000000000001', 'pending', 'ios', '2026-02-01T12:00:00.000Z', '', '', 'strike'],
     ]);
     expect(text).not.toMatch(/secret|aaaa|bbbb|kept:|png/);
+  });
+
+  it('GIVEN a pledge at each level and an old record without one THEN the level column says leave, strike or share (old: strike)', async () => {
+    const { pledgeRecordSchema } = await import('../../src/pledges/index.js');
+    const { level: _none, ...old } = pledge({ pledgeId: 4 });
+    const records = [pledge({ level: 'leave' }), pledge({ pledgeId: 2, level: 'strike' }), pledge({ pledgeId: 3, level: 'share', evidence: null, reviewedAt: undefined, reviewerId: undefined }), pledgeRecordSchema.parse(old)];
+    const rows = parseCsv(await collect(csvRows(from(records))));
+    expect(rows.slice(1).map((r) => [r[0], r[2], r.at(-1)])).toEqual([
+      ['1', 'verified', 'leave'],
+      ['2', 'verified', 'strike'],
+      ['3', 'verified', 'share'],
+      ['4', 'verified', 'strike'],
+    ]);
   });
 
   it('GIVEN hostile values in every text column THEN the file still parses to the same cells, each neutralized', async () => {
@@ -127,14 +140,14 @@ describe('csvRows', () => {
       'lf\nonly',
     ];
     const records = hostile.map((h, i) =>
-      pledge({ pledgeId: i + 1, userId: h, status: h as PledgeRecord['status'], platform: h as PledgeRecord['platform'], createdAt: h, reviewedAt: h, reviewerId: h }),
+      pledge({ pledgeId: i + 1, userId: h, status: h as PledgeRecord['status'], platform: h as PledgeRecord['platform'], createdAt: h, reviewedAt: h, reviewerId: h, level: h as PledgeRecord['level'] }),
     );
     const rows = parseCsv(await collect(csvRows(from(records))));
     expect(rows).toHaveLength(hostile.length + 1);
     rows.slice(1).forEach((row, i) => {
       const h = hostile[i] ?? '';
       const expected = /^[=+\-@\t\r]/.test(h) ? `'${h}` : h;
-      expect(row).toEqual([String(i + 1), expected, expected, expected, expected, expected, expected]);
+      expect(row).toEqual([String(i + 1), expected, expected, expected, expected, expected, expected, expected]);
       for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
     });
   });

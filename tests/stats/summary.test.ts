@@ -29,7 +29,8 @@ describe('statsSummary', () => {
     expect(s.last7Days).toBe(9);
     expect(s.verifiedShare).toBeCloseTo(9 / 12);
     expect(s.counted).toBe(12);
-    expect(s.campaign).toEqual({ counted: 1234, servers: 7 });
+    expect(s.campaign).toEqual({ counted: 1234, servers: 7, byLevel: { leave: 4, strike: 8, share: 5 } });
+    expect(s.byLevel).toEqual({ leave: 4, strike: 8, share: 5 });
     expect(s.day).toBe('2026-02-15');
   });
 
@@ -71,8 +72,26 @@ describe('renderStats', () => {
     expect(JSON.stringify(fr.embeds[0])).toContain('**1\u202f234** engagements sur 7 serveurs');
   });
 
+  it('GIVEN pledges at each level THEN a field breaks them down (shares apart) in English and French, and the campaign field too', () => {
+    const s = statsSummary(totals(), { ...campaign, byLevel: { leave: 1000, strike: 234, share: 56 } }, NOW);
+    const field = (locale: 'en' | 'fr', name: string) => renderStats({ summary: s, locale }).embeds[0]?.fields?.find((f) => f.name === name)?.value;
+    expect(field('en', 'By level of commitment')).toBe(
+      'Leave entirely: **4**\nFinancial strike: **8**\nShared the campaign: **5**\n-# shares are declared without a screenshot and counted apart',
+    );
+    expect(field('fr', 'Par niveau d’engagement')).toBe(
+      'Départ complet : **4**\nGrève financière : **8**\nPartage de la campagne : **5**\n-# les partages sont déclarés sans capture et comptés à part'.replace(/ :/g, ':'),
+    );
+    expect(field('en', 'Whole campaign')).toBe('**1,234** pledges in 7 servers\nleave 1,000 · strike 234 · 56 shares');
+    expect(field('fr', 'Toute la campagne')).toBe('**1\u202f234** engagements sur 7 serveurs\ndépart 1\u202f000 · grève 234 · 56 partages');
+  });
+
+  it('GIVEN a server with share declarations only THEN it is not shown as empty', () => {
+    const sharesOnly = totals({ byStatus: { pending: 0, verified: 0, rejected: 0, withdrawn: 0 }, counted: 0, byLevel: { leave: 0, strike: 0, share: 2 }, daily: {} });
+    expect(renderStats({ summary: statsSummary(sharesOnly, campaign, NOW), locale: 'en' }).embeds[0]?.description).toBeUndefined();
+  });
+
   it('GIVEN a server without pledges THEN it says so and the share reads "nothing to verify yet"', () => {
-    const empty = totals({ byStatus: { pending: 0, verified: 0, rejected: 0, withdrawn: 0 }, counted: 0, daily: {} });
+    const empty = totals({ byStatus: { pending: 0, verified: 0, rejected: 0, withdrawn: 0 }, counted: 0, byLevel: { leave: 0, strike: 0, share: 0 }, daily: {} });
     const r = renderStats({ summary: statsSummary(empty, campaign, NOW), locale: 'en' });
     expect(r.embeds[0]?.description).toMatch(/No pledges in this server yet/);
     expect(JSON.stringify(r.embeds[0])).toContain('nothing to verify yet');
