@@ -8,15 +8,16 @@ import {
 import { hasStaffRole } from '../src/bot/permissions.js';
 import { NO_PINGS, replyOptions, sendCooldown, sendNotice, updateOptions } from '../src/bot/respond.js';
 import { LIMITS } from '../src/cooldowns.js';
-import { notifyMember, postReviewCard, retireReviewCard } from '../src/bot/reviewQueue.js';
+import { notifyMember, postReviewCard, retireReviewCard, reviewCardLock } from '../src/bot/reviewQueue.js';
 import type { BotContext, ComponentHandler, ComponentInteraction } from '../src/bot/types.js';
 import { en } from '../src/i18n/en.js';
 import { fr } from '../src/i18n/fr.js';
 import { localeFromDiscord, localizations, messages, type Messages } from '../src/i18n/index.js';
 import { NOTE_MAX, PLATFORMS, REJECT_REASON_MAX, type Platform, type PledgeRecord } from '../src/pledges/index.js';
+import { holdsLevel, levelRank, PROVEN_LEVELS, type ProvenLevel } from '../src/pledges/index.js';
 import { strippedCopy, takeScreenshot } from '../src/pledges/intake.js';
 import { submitWithRecovery } from '../src/pledges/recover.js';
-import { renderPledgeStatus, renderReviewCard, renderWithdrawConfirm, rejectReasonModal } from '../src/render/pledge.js';
+import { isAutoVerified, renderPledgeStatus, renderReviewCard, renderWithdrawConfirm, rejectReasonModal } from '../src/render/pledge.js';
 import { StoreUnavailableError } from '../src/store/index.js';
 import { sanitizeUserText } from '../src/text/sanitize.js';
 import type { ImageRejection } from '../src/images/index.js';
@@ -51,6 +52,14 @@ export const data = new SlashCommandBuilder()
       )
       .addStringOption((o) =>
         o
+          .setName(en.pledge.levelName)
+          .setNameLocalizations(localizations((m) => m.pledge.levelName))
+          .setDescription(en.pledge.levelDescription)
+          .setDescriptionLocalizations(localizations((m) => m.pledge.levelDescription))
+          .addChoices(...PROVEN_LEVELS.map((l) => ({ name: en.pledge.levels[l], name_localizations: { fr: fr.pledge.levels[l] }, value: l }))),
+      )
+      .addStringOption((o) =>
+        o
           .setName(en.pledge.platformName)
           .setNameLocalizations(localizations((m) => m.pledge.platformName))
           .setDescription(en.pledge.platformDescription)
@@ -67,7 +76,8 @@ export const data = new SlashCommandBuilder()
       ),
   )
   .addSubcommand(sub((m) => ({ name: m.pledge.statusName, description: m.pledge.statusDescription })))
-  .addSubcommand(sub((m) => ({ name: m.pledge.withdrawName, description: m.pledge.withdrawDescription })));
+  .addSubcommand(sub((m) => ({ name: m.pledge.withdrawName, description: m.pledge.withdrawDescription })))
+  .addSubcommand(sub((m) => ({ name: m.pledge.shareName, description: m.pledge.shareDescription })));
 
 function rejectionText(m: Messages, r: ImageRejection): string {
   if (r.code === 'unsupported-format') return m.pledge.rejection['unsupported-format'](r.format ?? 'this');
@@ -85,6 +95,7 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const attachment = interaction.options.getAttachment(en.pledge.screenshotName);
   if (!attachment) return void (await interaction.editReply({ content: m.pledge.noAttachment, allowedMentions: NO_PINGS }));
+  if (await refusedLowering(interaction, ctx, m)) return;
 
   const intake = await takeScreenshot(attachment.url, { allowedHosts: ctx.config.cdnHosts, declaredSize: attachment.size });
   if (!intake.ok) {
@@ -105,6 +116,7 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
     platform: isPlatform(platform) ? platform : 'other',
     note: sanitizeUserText(interaction.options.getString(en.pledge.noteName) ?? '', NOTE_MAX),
     evidence: intake.evidence,
+    ...levelOption(interaction),
     ...(settings.keepScreenshots && copy ? { keptCopy: copy.bytes } : {}),
     // Automatic verification (OCR) is not built yet: every pledge waits for a moderator.
     autoVerify: false,
@@ -126,14 +138,50 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
         ? m.pledge.replaced(n)
         : m.pledge.unchangedVerified(n);
   if (result.possibleDuplicate && result.outcome !== 'unchanged-verified') text += `\n${m.pledge.possibleDuplicate}`;
+  const record = result.record;
+  if (result.outcome === 'replaced') await cancelCheck(ctx, { ...record, version: record.version - 1 });
+  const checking = result.outcome !== 'unchanged-verified' && settings.autoVerify && (await queueCheck(interaction, ctx, record, intake.bytes, text));
   try {
-    // Durable before acknowledged: this edit only happens once submit() has resolved.
-    await interaction.editReply({ content: text, allowedMentions: NO_PINGS });
+    // Durable before acknowledged: this edit only happens once submit() (and the check's job) are stored.
+    await interaction.editReply({ content: checking ? `${text}\n${m.pledge.checking}` : text, allowedMentions: NO_PINGS });
   } finally {
     // The pledge is stored whether or not Discord took the answer: its milestone and card must follow.
     await ctx.milestones.afterChange(interaction.guildId, result.counts);
-    if (result.outcome !== 'unchanged-verified') await postReviewCard(interaction.client, ctx, result.record, copy);
+    if (result.outcome !== 'unchanged-verified') await postReviewCard(interaction.client, ctx, record, copy, checking);
+    // After the card, so the verdict can redraw it; a job not run now runs at the next start.
+    if (checking) ctx.checks.schedule({ guildId: record.guildId, pledgeId: record.pledgeId, version: record.version });
   }
+}
+
+/**
+ * Stores the automatic check's job (with the screenshot) and where to show its verdict, before the
+ * member is told a check is running. False when the check is off or could not be queued: the
+ * pledge then simply waits for a moderator, as it always could.
+ */
+async function queueCheck(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, record: PledgeRecord, image: Buffer, shown: string): Promise<boolean> {
+  if (!ctx.checks.enabled || !record.evidence || record.status !== 'pending') return false;
+  const ref = { guildId: record.guildId, pledgeId: record.pledgeId, version: record.version };
+  try {
+    await ctx.checkReplies.set(ref, {
+      applicationId: interaction.applicationId,
+      token: interaction.token,
+      locale: localeFromDiscord(interaction.locale),
+      content: shown.slice(0, 1500),
+    });
+    await ctx.checks.enqueue(record, image);
+    return true;
+  } catch (err) {
+    ctx.log.warn({ err, guild: record.guildId, pledgeId: record.pledgeId }, 'could not queue the automatic check; the pledge waits for a moderator');
+    return false;
+  }
+}
+
+/** A withdrawn or replaced screenshot is not read: its queued check ends and its copy is deleted. */
+async function cancelCheck(ctx: BotContext, record: Pick<PledgeRecord, 'guildId' | 'pledgeId' | 'version'>): Promise<void> {
+  if (record.version < 1) return;
+  await ctx.checks.cancel({ guildId: record.guildId, pledgeId: record.pledgeId, version: record.version }).catch((err: unknown) => {
+    ctx.log.warn({ err, guild: record.guildId, pledgeId: record.pledgeId }, 'could not cancel the automatic check; its screenshot is deleted when the job ends');
+  });
 }
 
 async function status(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext): Promise<void> {
@@ -161,6 +209,8 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
         return await status(interaction, ctx);
       case en.pledge.withdrawName:
         return await withdrawPrompt(interaction, ctx, m);
+      case en.pledge.shareName:
+        return await declareShare(interaction, ctx, m);
     }
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;
@@ -185,7 +235,10 @@ const withdraw = ownerOnly(async (interaction, ctx, m) => {
   try {
     const result = await ctx.pledges.withdraw({ guildId: interaction.guildId, userId: interaction.user.id, interactionId: interaction.id });
     await interaction.update({ content: result.ok ? m.pledge.withdrawn : m.pledge.withdrawNothing, components: [], allowedMentions: NO_PINGS });
-    if (result.ok && result.record && !result.duplicateInteraction) await retireReviewCard(interaction.client, ctx, result.record);
+    if (result.ok && result.record && !result.duplicateInteraction) {
+      await cancelCheck(ctx, result.record);
+      await retireReviewCard(interaction.client, ctx, result.record);
+    }
     if (result.ok) await ctx.milestones.afterChange(interaction.guildId, result.counts);
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;
@@ -227,27 +280,35 @@ async function decide(interaction: ComponentInteraction, ctx: BotContext, record
   if (!interaction.inGuild() || !(interaction.isButton() || interaction.isModalSubmit())) return;
   const m = messages(localeFromDiscord(interaction.locale));
   const settings = await ctx.settings.get(interaction.guildId);
-  const result = await ctx.pledges.review({
-    guildId: interaction.guildId,
-    pledgeId: record.pledgeId,
-    expectedStatus: 'pending',
-    decision,
-    reviewerId: interaction.user.id,
-    interactionId: interaction.id,
-    // Checked again under the store's lock: the member may replace the screenshot while a moderator decides.
-    expectedVersion: record.version,
-    ...(reason ? { reason } : {}),
+  // Under the card's lock: the automatic check may be redrawing this card right now, and whichever
+  // draws second must draw the pledge as it now is.
+  const done = await ctx.store.withLock(reviewCardLock(interaction.guildId, record.pledgeId), async () => {
+    const result = await ctx.pledges.review({
+      guildId: interaction.guildId,
+      pledgeId: record.pledgeId,
+      // A moderator overrides the automatic check's verification; any other decision is taken once.
+      expectedStatus: isAutoVerified(record) ? 'verified' : 'pending',
+      decision,
+      reviewerId: interaction.user.id,
+      interactionId: interaction.id,
+      // Checked again under the store's lock: the member may replace the screenshot while a moderator decides.
+      expectedVersion: record.version,
+      ...(reason ? { reason } : {}),
+    });
+    if (!result.ok && result.reason === 'evidence-changed') return void (await sendNotice(interaction, m.review.outdated)), null;
+    const current = result.ok ? result.record : 'record' in result ? result.record : null;
+    if (!current) return void (await sendNotice(interaction, m.review.gone)), null;
+    const card = renderReviewCard({
+      record: current,
+      locale: settings.publicLocale,
+      imageUrl: cardImageUrl(interaction),
+      ...(current.reviewerId ? { reviewerMention: `<@${current.reviewerId}>` } : {}),
+    });
+    if (interaction.isButton() || interaction.isFromMessage()) await interaction.update(updateOptions(card));
+    return { result, current };
   });
-  if (!result.ok && result.reason === 'evidence-changed') return sendNotice(interaction, m.review.outdated);
-  const current = result.ok ? result.record : 'record' in result ? result.record : null;
-  if (!current) return sendNotice(interaction, m.review.gone);
-  const card = renderReviewCard({
-    record: current,
-    locale: settings.publicLocale,
-    imageUrl: cardImageUrl(interaction),
-    ...(current.reviewerId ? { reviewerMention: `<@${current.reviewerId}>` } : {}),
-  });
-  if (interaction.isButton() || interaction.isFromMessage()) await interaction.update(updateOptions(card));
+  if (!done) return;
+  const { result, current } = done;
   if (!result.ok) {
     await interaction.followUp({ content: m.review.alreadyDecided(m.pledge.statuses[current.status]), flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
     return;
@@ -297,3 +358,50 @@ export const components: Record<string, ComponentHandler> = {
   reject: storeDownIsNotice(reject),
   reason: storeDownIsNotice(reason),
 };
+
+// ─── Levels of commitment (docs/journey.md) ─────────────────────────────────────────────────────
+
+function isProvenLevel(s: string | null): s is ProvenLevel {
+  return (PROVEN_LEVELS as readonly string[]).includes(s ?? '');
+}
+
+/** `level:` as the member chose it; absent, the service keeps the level held (or records a strike). */
+function levelOption(interaction: ChatInputCommandInteraction): { level?: ProvenLevel } {
+  const level = interaction.options.getString(en.pledge.levelName);
+  return isProvenLevel(level) ? { level } : {};
+}
+
+/**
+ * A pledge is never lowered. The service keeps the held level whatever it is sent; this says so
+ * before the screenshot is even downloaded, with the way down (withdraw, then pledge again).
+ */
+async function refusedLowering(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, m: Messages): Promise<boolean> {
+  const asked = levelOption(interaction).level;
+  if (!asked) return false;
+  const found = await ctx.pledges.get(interaction.guildId, interaction.user.id);
+  const held = found.ok ? found.record : null;
+  if (!held || !holdsLevel(held) || levelRank(held.level) <= levelRank(asked)) return false;
+  await interaction.editReply({ content: m.pledge.lowerRefused(m.pledge.levels[held.level], m.pledge.levels[asked]), allowedMentions: NO_PINGS });
+  return true;
+}
+
+/** `/pledge share`: declared, no screenshot, counted apart; never lowers a pledge held. */
+async function declareShare(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, m: Messages): Promise<void> {
+  const allowed = ctx.cooldowns.take([{ key: `pledge:${interaction.guildId}:${interaction.user.id}`, limit: LIMITS.pledgeSubmitPerMember }]);
+  if (!allowed.ok) return sendCooldown(interaction, allowed.retryAt, m.errors.cooldown);
+  const result = await ctx.pledges.declareShare({ guildId: interaction.guildId, userId: interaction.user.id, interactionId: interaction.id });
+  switch (result.outcome) {
+    case 'invalid-record':
+      throw new Error(`pledge record unreadable: ${result.error.issues.join('; ')}`);
+    case 'duplicate-interaction':
+      // The first delivery answers the member.
+      return;
+    case 'created':
+      // No milestone to decide: a share never changes the pledge counts.
+      return sendNotice(interaction, m.pledge.shareCreated(result.record.pledgeId));
+    case 'unchanged':
+      return sendNotice(interaction, m.pledge.shareUnchanged);
+    case 'already-pledged':
+      return sendNotice(interaction, m.pledge.shareAlreadyPledged(m.pledge.levels[result.record.level]));
+  }
+}

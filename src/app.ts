@@ -16,6 +16,8 @@ import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 import { createMilestones } from './milestones/index.js';
 import { milestonePoster } from './bot/announcer.js';
 import { Cooldowns } from './cooldowns.js';
+import { checkNotifier } from './bot/checks.js';
+import { CheckReplies, PledgeChecks } from './verification/index.js';
 
 /** Discord (or DISCORD_API_URL) did not answer the login: a network or configuration problem, not a bug. */
 export class DiscordUnreachableError extends Error {
@@ -79,6 +81,24 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     clock,
     log: log.child({ component: 'milestones' }),
   });
+  const checkReplies = new CheckReplies(store);
+  let ctxRef: BotContext | undefined;
+  const checks = new PledgeChecks({
+    store,
+    pledges,
+    workers: config.ocrWorkers,
+    autoVerify: async (guildId) => (await settings.get(guildId)).autoVerify,
+    onChecked: checkNotifier(
+      () => client,
+      () => {
+        if (!ctxRef) throw new Error('bot context not ready');
+        return ctxRef;
+      },
+      checkReplies,
+    ),
+    log: log.child({ component: 'verification' }),
+    clock,
+  });
   const ctx: BotContext = {
     config,
     log,
@@ -88,10 +108,13 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     pledges,
     milestones,
     reviewCards: new ReviewCards(store),
+    checks,
+    checkReplies,
     cooldowns: new Cooldowns(() => clock().getTime()),
     clock,
     commands,
   };
+  ctxRef = ctx;
   repair.attach(ctx);
   let accepting = true;
 
@@ -121,6 +144,15 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   milestones.dispatcher.start();
   // Tracked like a handler: a stop() right after start waits for it instead of closing the store under it.
   void inFlight.track(catchUpMilestones(ctx).catch((err: unknown) => log.error({ err }, 'milestone catch-up failed')));
+  // Screenshot checks a previous process queued or was running: finished now (a restart loses none).
+  void inFlight.track(
+    checks
+      .runPending()
+      .then((report) => {
+        if (report.done + report.failed + report.interrupted + report.cleaned > 0) log.info({ ...report }, 'verification: jobs left by the previous run finished');
+      })
+      .catch((err: unknown) => log.error({ err }, 'verification: could not resume pending checks; they run at the next start')),
+  );
 
   let stopping: Promise<void> | null = null;
   return {
@@ -140,6 +172,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
         repair.stop();
         const drained = await inFlight.drain(graceMs);
         if (!drained) log.warn({ pending: inFlight.size }, 'stopped before all work finished');
+        // Checks still queued stay in the store and run at the next start.
+        await checks.close(graceMs);
         await milestones.dispatcher.stop(graceMs);
         await client.destroy();
         await store.close();

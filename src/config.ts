@@ -1,4 +1,5 @@
 // Configuration comes from the environment only, validated once at boot: a handler never reads process.env.
+import os from 'node:os';
 import { z } from 'zod';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'expected a Discord id (17 to 20 digits)');
@@ -21,6 +22,14 @@ export const envSchema = z.object({
     .default('sqlite://data/quitgpt.sqlite'),
   KB_DIR: z.string().min(1).default('kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // OCR workers for screenshot verification (docs/verification.md). 0 turns automatic verification
+  // off for this bot (every pledge waits for a moderator); the default is one per core.
+  OCR_WORKERS: z
+    .string()
+    .regex(/^\d{1,2}$/, 'expected a whole number of workers from 0 to 16')
+    .transform(Number)
+    .refine((n) => n <= 16, 'expected a whole number of workers from 0 to 16')
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -35,6 +44,8 @@ export type Config = {
   storeUrl: string;
   kbDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** OCR worker threads for screenshot verification; 0 = off. Started on the first screenshot, not at boot. */
+  ocrWorkers: number;
 };
 
 export const DISCORD_CDN_HOSTS = ['cdn.discordapp.com', 'media.discordapp.net'];
@@ -79,6 +90,7 @@ export function loadConfig(
     storeUrl: e.STORE_URL,
     kbDir: e.KB_DIR,
     logLevel: e.LOG_LEVEL,
+    ocrWorkers: e.OCR_WORKERS ?? Math.min(16, os.availableParallelism()),
   };
 }
 

@@ -21,17 +21,25 @@ export async function postReviewCard(
   ctx: BotContext,
   record: PledgeRecord,
   image: { bytes: Buffer; ext: string } | null,
+  checking = false,
 ): Promise<boolean> {
   const log = ctx.log.child({ guild: record.guildId, pledgeId: record.pledgeId });
   try {
-    return await postCard(client, ctx, record, image, log);
+    return await postCard(client, ctx, record, image, log, checking);
   } catch (err) {
     log.warn({ err }, 'could not post the review card');
     return false;
   }
 }
 
-async function postCard(client: Client, ctx: BotContext, record: PledgeRecord, image: { bytes: Buffer; ext: string } | null, log: Logger): Promise<boolean> {
+async function postCard(
+  client: Client,
+  ctx: BotContext,
+  record: PledgeRecord,
+  image: { bytes: Buffer; ext: string } | null,
+  log: Logger,
+  checking: boolean,
+): Promise<boolean> {
   const settings = await ctx.settings.get(record.guildId);
   if (!settings.reviewChannelId) return false;
   const channel = await sendableChannel(client, settings.reviewChannelId);
@@ -41,7 +49,7 @@ async function postCard(client: Client, ctx: BotContext, record: PledgeRecord, i
   }
   const send = (withImage: boolean) => {
     const name = withImage && image ? REVIEW_IMAGE_NAME(image.ext) : null;
-    const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: name ? `attachment://${name}` : null });
+    const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: name ? `attachment://${name}` : null, checking });
     return channel.send({
       embeds: card.embeds,
       components: card.components,
@@ -107,6 +115,44 @@ export async function retireReviewCard(client: Client, ctx: BotContext, record: 
     if (retired) await ctx.reviewCards.delete(record.guildId, record.pledgeId);
   } catch (err) {
     log.warn({ err }, 'could not retire the withdrawn pledge card');
+  }
+}
+
+/** Serializes redraws of one card (the automatic check) with a moderator's decision on it. */
+export function reviewCardLock(guildId: string, pledgeId: number): string {
+  return `reviewcard:${guildId}:${pledgeId}`;
+}
+
+/**
+ * Redraws the card of the pledge's current version (after the automatic check), keeping its
+ * screenshot. A card for an older version, or none, is left alone. Never throws.
+ */
+export async function refreshReviewCard(client: Client, ctx: BotContext, record: PledgeRecord): Promise<boolean> {
+  const log = ctx.log.child({ guild: record.guildId, pledgeId: record.pledgeId });
+  try {
+    return await ctx.store.withLock(reviewCardLock(record.guildId, record.pledgeId), async () => {
+      const ref = await ctx.reviewCards.get(record.guildId, record.pledgeId);
+      if (!ref || ref.version !== record.version) return false;
+      // Drawn from the pledge as it is now: a moderator may have decided since the verdict.
+      const found = await ctx.pledges.getByNumber(record.guildId, record.pledgeId);
+      const current = found.ok ? found.record : null;
+      if (!current || current.version !== record.version || current.status === 'withdrawn') return false;
+      const channel = await sendableChannel(client, ref.channelId);
+      if (!channel || !('messages' in channel)) return false;
+      const message = await channel.messages.fetch(ref.messageId);
+      const settings = await ctx.settings.get(record.guildId);
+      const card = renderReviewCard({
+        record: current,
+        locale: settings.publicLocale,
+        imageUrl: message.embeds[0]?.image?.url ?? null,
+        ...(current.reviewerId ? { reviewerMention: `<@${current.reviewerId}>` } : {}),
+      });
+      await channel.messages.edit(ref.messageId, { embeds: card.embeds, components: card.components, allowedMentions: NO_PINGS });
+      return true;
+    });
+  } catch (err) {
+    log.warn({ err }, 'could not update the review card with the automatic check');
+    return false;
   }
 }
 

@@ -17,6 +17,7 @@ import type { PledgeService } from '../pledges/index.js';
 import type { ReviewCards } from '../pledges/reviewCards.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Store } from '../store/index.js';
+import type { CheckReplies, PledgeChecks } from '../verification/index.js';
 
 /** Everything a handler may use, passed explicitly so tests can run the real thing or swap a part. */
 export type BotContext = {
@@ -28,6 +29,9 @@ export type BotContext = {
   pledges: PledgeService;
   milestones: Milestones;
   reviewCards: ReviewCards;
+  /** The automatic screenshot check (off when OCR_WORKERS=0) and where its verdicts are shown. */
+  checks: PledgeChecks;
+  checkReplies: CheckReplies;
   cooldowns: Cooldowns;
   clock: () => Date;
   commands: ReadonlyMap<string, CommandModule>;

@@ -101,6 +101,13 @@ export const en = {
     unchangedVerified: (n: number) => `Your **pledge #${n}** is already verified; nothing changed.`,
     renewed: (n: number) => `Welcome back! Your pledge is recorded again as **pledge #${n}**. Moderators will check the screenshot.`,
     possibleDuplicate: 'This screenshot looks like one another member already sent, so a moderator will look at it closely.',
+    checking: '🔎 Your screenshot is being checked automatically; this message will show the result in a moment.',
+    checkResult: {
+      verified: '✅ Checked automatically: your screenshot shows a cancelled ChatGPT subscription, so your pledge is **verified**. Thank you!',
+      review: '🔎 Checked automatically: the screenshot needs a human look, so a moderator will review it. Your pledge already counts.',
+      unrelated: '🔎 The automatic check could not find a cancelled ChatGPT subscription on this screenshot, so a moderator will review it. Your pledge already counts; if you sent the wrong image, run `/pledge submit` again with the right one.',
+      failed: '🔎 The automatic check could not read your screenshot, so a moderator will review it. Your pledge already counts.',
+    },
     statusTitle: (n: number) => `Your pledge #${n}`,
     statusNone: 'You have no pledge in this server yet. Record one with `/pledge submit` and a screenshot.',
     statusFields: { status: 'Status', platform: 'Platform', since: 'Since', reason: 'Reason' },
@@ -111,6 +118,29 @@ export const en = {
     withdrawKept: 'Nothing changed: your pledge stays.',
     withdrawNothing: 'You have no pledge to withdraw in this server.',
     notYours: 'These buttons belong to someone else.',
+    // Levels of commitment (docs/journey.md): leave and strike are pledges proven by a screenshot; share is declared.
+    levelName: 'level',
+    levelDescription: 'What you did: cancelled the subscription (default) or deleted your account and its data',
+    levels: {
+      leave: 'Leave entirely: account and data deleted',
+      strike: 'Financial strike: subscription cancelled, free account kept',
+      share: 'Share the campaign',
+    },
+    shareName: 'share',
+    shareDescription: 'Declare that you share the campaign (no screenshot; counted apart from pledges)',
+    shareCreated: (n: number) =>
+      `Thank you for sharing the campaign! Your declaration is recorded (**#${n}** in this server), counted apart from pledges. Once you cancel, send the screenshot with \`/pledge submit\`: your pledge keeps this number.`,
+    shareUnchanged: 'You have already declared that you share the campaign; nothing changed. Once you cancel, send the screenshot with `/pledge submit`.',
+    shareAlreadyPledged: (level: string) => `Your pledge is already at a higher level (**${level}**) and stays as it is. Thank you for sharing the campaign too!`,
+    lowerRefused: (held: string, asked: string) =>
+      `Your pledge is at the level **${held}**, above **${asked}**, and a pledge is never lowered. To send a new screenshot, leave \`level:\` out. To go down a level, withdraw your pledge first with \`/pledge withdraw\`.`,
+    statusLevel: 'Level',
+    shareTitle: (n: number) => `Your share declaration #${n}`,
+    shareStatus: 'declared (no screenshot needed)',
+    nextLevel: {
+      share: 'Cancelled your subscription since? Send the screenshot with `/pledge submit`: this becomes a pledge with the same number.',
+      strike: 'Deleted your account since? Send a screenshot of the deletion with `/pledge submit level:` Leave entirely. Your pledge keeps counting while it is checked.',
+    },
   },
   review: {
     cardTitle: (n: number) => `Pledge #${n}`,
@@ -141,6 +171,12 @@ export const en = {
     dmRejected: (guild: string, n: number, reason: string) =>
       `Your pledge #${n} in **${guild}** was not accepted${reason ? ` (reason: ${reason})` : ''}. You can send a new screenshot with \`/pledge submit\`.`,
     withdrawnCard: 'Withdrawn by the member; the screenshot was removed.',
+    check: 'Automatic check',
+    checkInProgress: '⏳ reading the screenshot…',
+    checkVerdicts: { verified: '✅ clear cancellation', review: '🔎 partial evidence', unrelated: '❔ no evidence found', failed: '⚠ could not read the screenshot' },
+    checkScore: (score: number) => `score ${score.toFixed(2)}`,
+    checkReasons: { timeout: 'the reading timed out', 'ocr-unavailable': 'the reader was unavailable', unreadable: 'the image could not be decoded', error: 'an unexpected error' } as Record<string, string>,
+    autoVerified: 'verified automatically (a moderator can still reject it)',
   },
   config: {
     name: 'config',

@@ -102,6 +102,13 @@ export const fr: Messages = {
     unchangedVerified: (n: number) => `Votre **engagement n° ${n}** est déjà vérifié ; rien n’a changé.`,
     renewed: (n: number) => `Bon retour ! Votre engagement est de nouveau enregistré : **engagement n° ${n}**. Les modérateurs vérifieront la capture.`,
     possibleDuplicate: 'Cette capture ressemble à celle d’un autre membre : un modérateur l’examinera de près.',
+    checking: '🔎 Votre capture est en cours de vérification automatique ; ce message affichera le résultat dans un instant.',
+    checkResult: {
+      verified: '✅ Vérifié automatiquement : votre capture montre un abonnement ChatGPT résilié, votre engagement est donc **vérifié**. Merci !',
+      review: '🔎 Vérifié automatiquement : la capture doit être regardée par une personne, un modérateur va l’examiner. Votre engagement compte déjà.',
+      unrelated: '🔎 La vérification automatique n’a pas trouvé d’abonnement ChatGPT résilié sur cette capture, un modérateur va l’examiner. Votre engagement compte déjà ; si vous vous êtes trompé d’image, relancez `/engagement envoyer` avec la bonne.',
+      failed: '🔎 La vérification automatique n’a pas pu lire votre capture, un modérateur va l’examiner. Votre engagement compte déjà.',
+    },
     statusTitle: (n: number) => `Votre engagement n° ${n}`,
     statusNone: 'Vous n’avez pas encore d’engagement sur ce serveur. Enregistrez-en un avec `/engagement envoyer` et une capture.',
     statusFields: { status: 'Statut', platform: 'Plateforme', since: 'Depuis', reason: 'Motif' },
@@ -112,6 +119,28 @@ export const fr: Messages = {
     withdrawKept: 'Rien n’a changé : votre engagement est maintenu.',
     withdrawNothing: 'Vous n’avez pas d’engagement à retirer sur ce serveur.',
     notYours: 'Ces boutons appartiennent à quelqu’un d’autre.',
+    levelName: 'niveau',
+    levelDescription: 'Ce que vous avez fait : résilié l’abonnement (par défaut) ou supprimé votre compte et ses données',
+    levels: {
+      leave: 'Départ complet : compte et données supprimés',
+      strike: 'Grève financière : abonnement résilié, compte gratuit conservé',
+      share: 'Partage de la campagne',
+    },
+    shareName: 'partager',
+    shareDescription: 'Déclarer que vous partagez la campagne (sans capture ; compté à part des engagements)',
+    shareCreated: (n: number) =>
+      `Merci de partager la campagne ! Votre déclaration est enregistrée (**n° ${n}** sur ce serveur), comptée à part des engagements. Quand vous aurez résilié, envoyez la capture avec \`/engagement envoyer\` : votre engagement gardera ce numéro.`,
+    shareUnchanged: 'Vous avez déjà déclaré partager la campagne ; rien n’a changé. Quand vous aurez résilié, envoyez la capture avec `/engagement envoyer`.',
+    shareAlreadyPledged: (level: string) => `Votre engagement est déjà à un niveau supérieur (**${level}**) et reste tel quel. Merci de partager aussi la campagne !`,
+    lowerRefused: (held: string, asked: string) =>
+      `Votre engagement est au niveau **${held}**, au-dessus de **${asked}**, et un engagement n’est jamais abaissé. Pour envoyer une nouvelle capture, n’indiquez pas \`niveau:\`. Pour descendre d’un niveau, retirez d’abord votre engagement avec \`/engagement retirer\`.`,
+    statusLevel: 'Niveau',
+    shareTitle: (n: number) => `Votre déclaration de partage n° ${n}`,
+    shareStatus: 'déclaré (sans capture)',
+    nextLevel: {
+      share: 'Vous avez résilié depuis ? Envoyez la capture avec `/engagement envoyer` : ceci devient un engagement avec le même numéro.',
+      strike: 'Vous avez supprimé votre compte depuis ? Envoyez une capture de la suppression avec `/engagement envoyer niveau:` Départ complet. Votre engagement continue de compter pendant la vérification.',
+    },
   },
   review: {
     cardTitle: (n: number) => `Engagement n° ${n}`,
@@ -142,6 +171,12 @@ export const fr: Messages = {
     dmRejected: (guild: string, n: number, reason: string) =>
       `Votre engagement n° ${n} sur **${guild}** n’a pas été accepté${reason ? ` (motif : ${reason})` : ''}. Vous pouvez envoyer une nouvelle capture avec \`/engagement envoyer\`.`,
     withdrawnCard: 'Retiré par le membre ; la capture a été supprimée.',
+    check: 'Vérification automatique',
+    checkInProgress: '⏳ lecture de la capture…',
+    checkVerdicts: { verified: '✅ résiliation claire', review: '🔎 indices partiels', unrelated: '❔ aucun indice trouvé', failed: '⚠ capture illisible' },
+    checkScore: (score: number) => `score ${score.toFixed(2).replace('.', ',')}`,
+    checkReasons: { timeout: 'la lecture a dépassé le délai', 'ocr-unavailable': 'le lecteur était indisponible', unreadable: 'l’image n’a pas pu être décodée', error: 'une erreur inattendue' },
+    autoVerified: 'vérifié automatiquement (un modérateur peut encore le refuser)',
   },
   config: {
     name: 'config',

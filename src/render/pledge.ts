@@ -3,7 +3,7 @@ import { ButtonStyle, ComponentType, TextInputStyle, type APIEmbed, type APIModa
 import { messages } from '../i18n/index.js';
 import type { Locale } from '../kb/schema.js';
 import type { PledgeRecord, PledgeStatus } from '../pledges/index.js';
-import { REJECT_REASON_MAX } from '../pledges/index.js';
+import { holdsLevel, REJECT_REASON_MAX } from '../pledges/index.js';
 import { customId } from './customId.js';
 import { embed, rows, type ActionRow, type Reply } from './reply.js';
 
@@ -32,16 +32,31 @@ function timestamp(iso: string): string {
 export function renderPledgeStatus(record: PledgeRecord | null, locale: Locale): Reply {
   const m = messages(locale);
   if (!record || record.status === 'withdrawn') return { content: m.pledge.statusNone, embeds: [], components: [] };
+  // A share declaration has no screenshot, so no review status and no platform.
+  const share = record.level === 'share';
   const fields = [
-    { name: m.pledge.statusFields.status, value: m.pledge.statuses[record.status], inline: true },
-    { name: m.pledge.statusFields.platform, value: m.pledge.platforms[record.platform], inline: true },
+    { name: m.pledge.statusFields.status, value: share ? m.pledge.shareStatus : m.pledge.statuses[record.status], inline: true },
+    { name: m.pledge.statusLevel, value: m.pledge.levels[record.level], inline: true },
+    ...(share ? [] : [{ name: m.pledge.statusFields.platform, value: m.pledge.platforms[record.platform], inline: true }]),
     { name: m.pledge.statusFields.since, value: timestamp(record.createdAt), inline: true },
   ];
+  // How to move up a level from here (never down): shown while the level is held.
+  const next = holdsLevel(record) && record.level !== 'leave' ? m.pledge.nextLevel[record.level] : null;
   if (record.status === 'rejected' && record.rejectReason) {
     fields.push({ name: m.pledge.statusFields.reason, value: record.rejectReason, inline: false });
   }
+  if (record.check && record.status !== 'rejected') {
+    fields.push({ name: m.review.check, value: m.review.checkVerdicts[record.check.verdict], inline: false });
+  }
   return {
-    embeds: [embed({ title: m.pledge.statusTitle(record.pledgeId), color: STATUS_COLOR[record.status], fields })],
+    embeds: [
+      embed({
+        title: share ? m.pledge.shareTitle(record.pledgeId) : m.pledge.statusTitle(record.pledgeId),
+        ...(next ? { description: next } : {}),
+        color: STATUS_COLOR[record.status],
+        fields,
+      }),
+    ],
     components: [],
   };
 }
@@ -70,10 +85,39 @@ export type ReviewCardInput = {
   imageUrl: string | null;
   /** Who decided, as a mention (never pings: every post disables mentions). */
   reviewerMention?: string;
+  /** The automatic check is queued or running for this version (shown until its verdict is stored). */
+  checking?: boolean;
 };
 
+/** Verified by the automatic check: reviewed, with no moderator named. */
+export function isAutoVerified(record: PledgeRecord): boolean {
+  return record.status === 'verified' && record.reviewedAt !== undefined && record.reviewerId === undefined;
+}
+
+/**
+ * OCR excerpts are text read off a member's image: shown in a code block (no markdown, no links,
+ * no mentions rendered), backticks removed so nothing can close it, within the field's 1024.
+ */
+function checkText(record: PledgeRecord, locale: Locale, checking: boolean): string | null {
+  const m = messages(locale);
+  const c = record.check;
+  if (!c) return checking && record.status === 'pending' ? m.review.checkInProgress : null;
+  const head = `${m.review.checkVerdicts[c.verdict]}${c.verdict === 'failed' ? '' : ` · ${m.review.checkScore(c.score)}`}`;
+  const lines = c.verdict === 'failed' ? c.evidence.map((r) => m.review.checkReasons[r] ?? r) : c.evidence;
+  const body: string[] = [];
+  let size = head.length + 8;
+  for (const line of lines) {
+    const clean = line.replace(/[`\r\n]/g, ' ').slice(0, 100);
+    if (size + clean.length + 1 > 1000) break;
+    body.push(clean);
+    size += clean.length + 1;
+  }
+  if (body.length === 0) return head;
+  return c.verdict === 'failed' ? `${head}\n${body.join('\n')}` : `${head}\n\`\`\`\n${body.join('\n')}\n\`\`\``;
+}
+
 /** The card moderators see. Buttons carry the pledge's version, so a card for replaced evidence cannot decide the new one. */
-export function renderReviewCard({ record, locale, imageUrl, reviewerMention }: ReviewCardInput): Reply {
+export function renderReviewCard({ record, locale, imageUrl, reviewerMention, checking = false }: ReviewCardInput): Reply {
   const m = messages(locale);
   const fields: NonNullable<APIEmbed['fields']> = [
     { name: m.review.member, value: `<@${record.userId}>`, inline: true },
@@ -96,9 +140,13 @@ export function renderReviewCard({ record, locale, imageUrl, reviewerMention }: 
     });
     fields.push({ name: m.review.duplicates, value: lines.join('\n'), inline: false });
   }
+  const check = checkText(record, locale, checking);
+  if (check) fields.push({ name: m.review.check, value: check, inline: false });
   const decided = record.status !== 'pending';
+  const auto = isAutoVerified(record);
   let statusText = m.pledge.statuses[record.status];
   if (record.status === 'withdrawn') statusText = m.review.withdrawnCard;
+  else if (auto) statusText = m.review.autoVerified;
   else if (decided && reviewerMention) statusText = m.review.decided(statusText, reviewerMention);
   if (record.status === 'rejected' && record.rejectReason) statusText += `\n> ${record.rejectReason}`;
   fields.push({ name: m.review.status, value: statusText, inline: false });
@@ -109,7 +157,16 @@ export function renderReviewCard({ record, locale, imageUrl, reviewerMention }: 
     fields,
     ...(imageUrl && record.status !== 'withdrawn' ? { image: { url: imageUrl } } : {}),
   });
-  const buttons: ActionRow | null = decided
+  const reject = {
+    type: ComponentType.Button,
+    style: ButtonStyle.Danger,
+    label: m.review.reject,
+    custom_id: customId('pledge', 'reject', record.pledgeId, record.version),
+  } as const;
+  // A moderator can always override the automatic verdict; a moderator's own decision is final here.
+  const buttons: ActionRow | null = auto
+    ? { type: ComponentType.ActionRow, components: [reject] }
+    : decided
     ? null
     : {
         type: ComponentType.ActionRow,
@@ -120,12 +177,7 @@ export function renderReviewCard({ record, locale, imageUrl, reviewerMention }: 
             label: m.review.approve,
             custom_id: customId('pledge', 'approve', record.pledgeId, record.version),
           },
-          {
-            type: ComponentType.Button,
-            style: ButtonStyle.Danger,
-            label: m.review.reject,
-            custom_id: customId('pledge', 'reject', record.pledgeId, record.version),
-          },
+          reject,
         ],
       };
   return { embeds: [card], components: rows(buttons) };

@@ -42,3 +42,5 @@ export {
   type VerificationJob,
   type VerificationJobsOptions,
 } from './jobs.js';
+export { PledgeChecks, CHECK_MAX_ATTEMPTS, type CheckNotice, type PledgeChecksOptions } from './pledgeChecks.js';
+export { CheckReplies, REPLY_TTL_MS, checkReplySchema, type CheckReply } from './replies.js';

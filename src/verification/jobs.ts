@@ -6,8 +6,10 @@
 //   - each job ends in exactly one terminal state, written in one record write together with its
 //     result (`done`) or its reason (`failed`), and the handler runs at most once per job: a job is
 //     marked `running` before the handler is called, and a job found `running` by another runner
-//     (the process died mid-run) is marked `failed` ('interrupted') rather than run again. A failed
-//     job leaves the pledge pending, for a person to review;
+//     (the process died mid-run) is marked `failed` ('interrupted') rather than run again — unless
+//     the queue was built with `maxAttempts` > 1 for an idempotent handler (the pledge flow's is:
+//     it writes its verdict only on a pending pledge without one), which is then run again, up to
+//     that many claims in all. A failed job leaves the pledge pending, for a person to review;
 //   - the screenshot is kept only while the job waits or runs (blob `verify-job:<id>`) and is
 //     deleted as soon as the job ends, whatever the outcome, or when it is cancelled.
 //
@@ -51,6 +53,8 @@ export const verificationJobSchema = z.object({
   finishedAt: isoTimestamp.optional(),
   /** Which VerificationJobs instance claimed it: tells a live run from one a dead process left. */
   runner: z.string().max(64).optional(),
+  /** Times the job was claimed (absent: once or never). */
+  attempts: z.number().int().positive().optional(),
   result: verificationResultSchema.optional(),
   /** Why it failed: 'timeout', 'interrupted', 'image missing', 'cancelled', or the handler's error. */
   error: z.string().max(500).optional(),
@@ -84,7 +88,7 @@ export type JobHandler = (ctx: JobContext) => Promise<VerificationResult>;
 export type RunReport = {
   done: number;
   failed: number;
-  /** Found running after a restart: marked failed without running the handler again. */
+  /** Found running after a restart and out of attempts: marked failed without running the handler again. */
   interrupted: number;
   /** Index entries of finished or never-completed enqueues, tidied up (images deleted). */
   cleaned: number;
@@ -97,6 +101,11 @@ export type VerificationJobsOptions = {
   retainMs?: number;
   /** Jobs runPending() runs at once. Default 2 (an OCR pool's default size on this hardware). */
   concurrency?: number;
+  /**
+   * Claims a job may have in all. Default 1: a job a dead process left `running` is failed, never
+   * run twice. Set it higher only for a handler that is safe to run again after a crash mid-run.
+   */
+  maxAttempts?: number;
   now?: () => Date;
 };
 
@@ -126,6 +135,7 @@ export class VerificationJobs {
   private readonly timeoutMs: number;
   private readonly retainMs: number;
   private readonly concurrency: number;
+  private readonly maxAttempts: number;
   private readonly now: () => Date;
 
   constructor(
@@ -137,6 +147,7 @@ export class VerificationJobs {
     this.timeoutMs = opts.timeoutMs ?? 120_000;
     this.retainMs = opts.retainMs ?? 30 * 24 * 3600 * 1000;
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
+    this.maxAttempts = Math.max(1, Math.floor(opts.maxAttempts ?? 1));
     this.now = opts.now ?? (() => new Date());
   }
 
@@ -275,13 +286,17 @@ export class VerificationJobs {
       if (job.state === 'running') {
         if (job.runner === this.runnerId) return undefined;
         // Claimed by a process that is gone: the handler may have done part of its work, so it is
-        // not run again; a person reviews the pledge.
-        await this.finishLocked(job, { state: 'failed', error: 'interrupted' });
-        report.interrupted += 1;
-        return undefined;
+        // run again only if the owner said it is idempotent and attempts remain; else a person
+        // reviews the pledge.
+        if ((job.attempts ?? 1) >= this.maxAttempts) {
+          await this.finishLocked(job, { state: 'failed', error: 'interrupted' });
+          report.interrupted += 1;
+          return undefined;
+        }
       }
       const at = this.now().toISOString();
-      const running: VerificationJob = { ...job, state: 'running', runner: this.runnerId, startedAt: at, updatedAt: at };
+      const attempts = job.state === 'running' ? (job.attempts ?? 1) + 1 : (job.attempts ?? 0) + 1;
+      const running: VerificationJob = { ...job, state: 'running', runner: this.runnerId, startedAt: at, updatedAt: at, attempts };
       await this.jobs.write(id, running);
       return running;
     });

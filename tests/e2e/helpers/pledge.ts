@@ -42,7 +42,7 @@ export async function waitForGuild(h: SimulatedBot, guildId: string): Promise<vo
  * The real bot (started as `npm start` starts it) with the demo campaign server, its review channel
  * and moderator role configured as an organizer would with /config.
  */
-export async function startPledgeBot(opts: { review?: boolean } = {}): Promise<PledgeBot> {
+export async function startPledgeBot(opts: { review?: boolean; autoVerify?: boolean } = {}): Promise<PledgeBot> {
   const logs: LogLine[] = [];
   const h = await startSimulatedBot({ simOptions: { heartbeatIntervalMs: 300 }, logLevel: 'info', logDestination: logSink(logs) });
   const world = createDemoWorld(h.sim);
@@ -53,6 +53,10 @@ export async function startPledgeBot(opts: { review?: boolean } = {}): Promise<P
   if (opts.review ?? true) {
     await h.bot.ctx.settings.update(world.guild.id, { reviewChannelId: world.channels.review, moderatorRoleId: world.roles.moderators });
   }
+  // The pledge suites test submission, review and withdrawal as moderators handle them; the
+  // automatic screenshot check (on by default in a real server) has its own suite,
+  // pledge-verification.test.ts, which passes autoVerify: true.
+  await h.bot.ctx.settings.update(world.guild.id, { autoVerify: opts.autoVerify ?? false });
   return { h, logs, sim: h.sim, world, guildId: world.guild.id, stop: () => h.stop() };
 }
 
