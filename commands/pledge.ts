@@ -387,7 +387,8 @@ async function refusedLowering(interaction: ChatInputCommandInteraction<'cached'
 
 /** `/pledge share`: declared, no screenshot, counted apart; never lowers a pledge held. */
 async function declareShare(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, m: Messages): Promise<void> {
-  const allowed = ctx.cooldowns.take([{ key: `pledge:${interaction.guildId}:${interaction.user.id}`, limit: LIMITS.pledgeSubmitPerMember }]);
+  // Its own bucket: declaring costs one write, not a download, and must not use up a member's submissions.
+  const allowed = ctx.cooldowns.take([{ key: `share:${interaction.guildId}:${interaction.user.id}`, limit: LIMITS.pledgeSubmitPerMember }]);
   if (!allowed.ok) return sendCooldown(interaction, allowed.retryAt, m.errors.cooldown);
   const result = await ctx.pledges.declareShare({ guildId: interaction.guildId, userId: interaction.user.id, interactionId: interaction.id });
   switch (result.outcome) {

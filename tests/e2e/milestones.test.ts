@@ -237,8 +237,12 @@ describe('/milestones', () => {
       expect(reply.allowed_mentions).toEqual({ parse: [] });
       const embed = reply.embeds[0]!;
       expect(embed.title).toBe(s.title);
-      expect(field(reply, s.server)).toBe([s.count('2'), s.reached('1'), s.next('3', '1')].join('\n'));
-      expect(field(reply, s.campaign)).toBe([s.countServers(fmt(campaign.counted), fmt(campaign.servers)), s.noneReached, s.next('100', fmt(100 - campaign.counted))].join('\n'));
+      // With the breakdown by level under each count (shares apart; these two are strikes).
+      expect(field(reply, s.server)).toBe([s.count('2'), `-# ${s.levels('0', '2', '0')}`, s.reached('1'), s.next('3', '1')].join('\n'));
+      const cl = campaign.byLevel;
+      expect(field(reply, s.campaign)).toBe(
+        [s.countServers(fmt(campaign.counted), fmt(campaign.servers)), `-# ${s.levels(fmt(cl.leave), fmt(cl.strike), fmt(cl.share))}`, s.noneReached, s.next('100', fmt(100 - campaign.counted))].join('\n'),
+      );
       expect(embed.description).toBe(timelineText(timeline, lang));
       expect(embed.description?.startsWith(`**${s.timeline}**`)).toBe(true);
       const latest = [...timeline].sort((x, y) => x.date.localeCompare(y.date)).at(-1)!;

@@ -202,7 +202,9 @@ describe('/stats show', () => {
       );
       const pct = new Intl.NumberFormat(tag, { style: 'percent', maximumFractionDigits: 0 }).format(2 / 6);
       expect(field(reply, s.verifiedShare)).toBe(s.verifiedShareValue(pct, '2', '6'));
-      expect(field(reply, s.campaign)).toBe(s.campaignValue(fmt(campaign.counted), fmt(campaign.servers)));
+      const cl = campaign.byLevel;
+      expect(field(reply, s.campaign)).toBe(`${s.campaignValue(fmt(campaign.counted), fmt(campaign.servers))}\n${s.campaignLevels(fmt(cl.leave), fmt(cl.strike), fmt(cl.share))}`);
+      expect(field(reply, s.byLevel)).toBe([`${s.levels.leave}: **0**`, `${s.levels.strike}: **6**`, `${s.levels.share}: **0**`, `-# ${s.sharesApart}`].join('\n'));
       expect(embed.footer?.text).toBe(s.footer(today));
       expect(embed.image?.url).toBe(`attachment://${STATS_CHART_NAME}`);
       expect(reply.attachments.map((a) => a.filename)).toEqual([STATS_CHART_NAME]);
@@ -246,7 +248,7 @@ describe('/stats export', () => {
     const rows = parseCsv(text);
     expect(rows[0]).toEqual([...CSV_COLUMNS]);
     expect(rows.slice(1)).toEqual(
-      recs.map((r) => [String(r.pledgeId), r.userId, r.status, r.platform, r.createdAt, r.reviewedAt ?? '', r.reviewerId ?? '']),
+      recs.map((r) => [String(r.pledgeId), r.userId, r.status, r.platform, r.createdAt, r.reviewedAt ?? '', r.reviewerId ?? '', r.level]),
     );
     expect(new Set(rows.slice(1).map((r) => r[2]))).toEqual(new Set(['pending', 'verified', 'rejected', 'withdrawn']));
 
