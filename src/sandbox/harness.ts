@@ -90,10 +90,19 @@ export type StartSimulatedBotOptions = {
   logDestination?: NodeJS.WritableStream;
   /** Register the slash commands on the simulator first, as `npm run deploy` does (default true). */
   deploy?: boolean;
+  /** OCR workers for the automatic screenshot check (default 0: see simulatorEnv). */
+  ocrWorkers?: number;
 };
 
-export function simulatorEnv(sim: DiscordSimulator, storeUrl: string, extra: { kbDir?: string; logLevel?: string } = {}): Record<string, string> {
+/**
+ * The bot's environment on the simulator. OCR_WORKERS defaults to 0 here (the bot's own default is
+ * one per core): suites and benchmarks that send hundreds of screenshots measure and test the pledge
+ * path, and OCR threads would compete with it for this machine's two cores. The verification
+ * suites, the sandbox and `npm run bench:ocr` turn it on explicitly.
+ */
+export function simulatorEnv(sim: DiscordSimulator, storeUrl: string, extra: { kbDir?: string; logLevel?: string; ocrWorkers?: number } = {}): Record<string, string> {
   return {
+    OCR_WORKERS: String(extra.ocrWorkers ?? 0),
     DISCORD_TOKEN: sim.token,
     DISCORD_CLIENT_ID: sim.applicationId,
     DISCORD_API_URL: sim.restUrl,
@@ -112,6 +121,7 @@ export async function startSimulatedBot(opts: StartSimulatedBotOptions = {}): Pr
   const env = simulatorEnv(sim, storeUrl, {
     ...(opts.kbDir ? { kbDir: opts.kbDir } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    ...(opts.ocrWorkers !== undefined ? { ocrWorkers: opts.ocrWorkers } : {}),
   });
   try {
     if (opts.deploy ?? true) await deployCommands(loadConfig(env, { requireToken: true }));

@@ -151,6 +151,8 @@ export class Sandbox {
         storeUrl: `sqlite://${path.join(tempDir, 'quitgpt.sqlite')}`,
         logLevel: 'info',
         logDestination: log,
+        // The real check, on one worker: it starts only when a screenshot is sent.
+        ocrWorkers: 1,
       });
       await running.bot.ctx.settings.update(world.guild.id, {
         reviewChannelId: world.channels.review,

@@ -44,7 +44,12 @@ export async function waitForGuild(h: SimulatedBot, guildId: string): Promise<vo
  */
 export async function startPledgeBot(opts: { review?: boolean; autoVerify?: boolean } = {}): Promise<PledgeBot> {
   const logs: LogLine[] = [];
-  const h = await startSimulatedBot({ simOptions: { heartbeatIntervalMs: 300 }, logLevel: 'info', logDestination: logSink(logs) });
+  const h = await startSimulatedBot({
+    simOptions: { heartbeatIntervalMs: 300 },
+    logLevel: 'info',
+    logDestination: logSink(logs),
+    ...(opts.autoVerify ? { ocrWorkers: 2 } : {}),
+  });
   const world = createDemoWorld(h.sim);
   // createDemoWorld hides #pledge-review from everyone but Moderators, the bot included (50001 on
   // every card). An organizer lets the bot in, as here.
