@@ -105,6 +105,12 @@ export function pledgeCommand(locale: Locale): string {
 export function pledgeHandoffText(view: QuitView | null, locale: Locale): string {
   const m = messages(locale);
   const platform = view?.kind === 'guide' ? CANCEL_PLATFORM[view.id] : undefined;
-  const hint = platform ? m.quit.platformHint(m.pledge.platformName, m.pledge.platforms[platform]) : null;
+  // Deleting the account is the top level of commitment: say which `level:` records it.
+  const leaving = view?.kind === 'guide' && view.id === 'delete-account';
+  const hint = platform
+    ? m.quit.platformHint(m.pledge.platformName, m.pledge.platforms[platform])
+    : leaving
+      ? m.quit.platformHint(m.pledge.levelName, m.pledge.levels.leave)
+      : null;
   return m.quit.pledgeHandoff(pledgeCommand(locale), hint);
 }

@@ -109,5 +109,8 @@ describe('/quit views', () => {
     expect(pledgeHandoffText({ kind: 'guide', id: 'android' }, 'fr')).toContain('`/engagement envoyer capture:`  (et `plateforme:` Android (Google Play))');
     expect(pledgeHandoffText({ kind: 'overview' }, 'en')).toContain('`/pledge submit screenshot:`\n');
     expect(pledgeHandoffText(null, 'fr')).toContain('Un bouton ne peut pas vous demander de fichier');
+    // After the account-deletion guide, the hand-off names the level that records it.
+    expect(pledgeHandoffText({ kind: 'guide', id: 'delete-account' }, 'en')).toContain('`/pledge submit screenshot:`  (and `level:` Leave entirely: account and data deleted)');
+    expect(pledgeHandoffText({ kind: 'guide', id: 'delete-account' }, 'fr')).toContain('`/engagement envoyer capture:`  (et `niveau:` Départ complet : compte et données supprimés)');
   });
 });
