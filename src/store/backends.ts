@@ -5,10 +5,11 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import Keyv from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
 import KeyvPostgres from '@keyv/postgres';
 import KeyvRedis from '@keyv/redis';
 import { StoreConfigError } from './errors.js';
+import { deserialize, serialize } from './serialize.js';
+import { SqliteAdapter } from './sqlite.js';
 import { errorFields, throttled, type StoreLogger } from './logger.js';
 
 export type BackendKind = 'sqlite' | 'postgres' | 'redis';
@@ -19,7 +20,8 @@ export type BackendOptions = {
   connectTimeoutMs: number;
   opTimeoutMs: number;
   log: StoreLogger;
-  sqlite: { busyTimeoutMs: number; synchronous: 'FULL' | 'NORMAL' };
+  /** `synchronous` undefined: the URL's `?synchronous=`, else NORMAL. */
+  sqlite: { busyTimeoutMs: number; synchronous: 'FULL' | 'NORMAL' | undefined };
   postgres: { schema: string; maxConnections: number };
 };
 
@@ -77,7 +79,12 @@ function keyvKey(opts: BackendOptions, key: string): string {
 // ─── SQLite ──────────────────────────────────────────────────────────────────────────────────────
 
 async function createSqlite(url: string, opts: BackendOptions): Promise<Backend> {
-  const location = url.slice('sqlite://'.length).split('?')[0] ?? '';
+  const [location = '', query = ''] = url.slice('sqlite://'.length).split('?');
+  const fromUrl = new URLSearchParams(query).get('synchronous')?.toUpperCase();
+  if (fromUrl !== undefined && fromUrl !== 'FULL' && fromUrl !== 'NORMAL') {
+    throw new StoreConfigError(`sqlite://…?synchronous= must be FULL or NORMAL, not ${JSON.stringify(fromUrl)}`);
+  }
+  const synchronous = opts.sqlite.synchronous ?? fromUrl ?? 'NORMAL';
   if (location === '') throw new StoreConfigError('sqlite:// needs a file path, e.g. sqlite://data/quitgpt.sqlite');
   const memory = location === ':memory:';
   const file = memory ? ':memory:' : resolve(location);
@@ -87,42 +94,34 @@ async function createSqlite(url: string, opts: BackendOptions): Promise<Backend>
     });
   }
 
-  const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table: opts.table, busyTimeout: opts.sqlite.busyTimeoutMs });
-  const logError = throttled((o, m) => opts.log.error(o, m));
-  adapter.on('error', (err: unknown) => logError(errorFields(err), 'sqlite adapter error'));
-  // The adapter's connection promise rejects with no handler attached if the file cannot be
-  // opened; chaining a query now (same tick) attaches one before the open callback can fire.
-  const pragmas = (async () => {
-    const mode: unknown = await adapter.query('PRAGMA journal_mode=WAL');
-    await adapter.query(`PRAGMA synchronous=${opts.sqlite.synchronous}`);
-    return mode;
-  })();
-  const keyv = new Keyv<unknown>({ store: adapter, namespace: opts.namespace, throwOnErrors: true });
-  keyv.on('error', () => undefined); // already logged by the adapter listener above
+  let opened: Awaited<ReturnType<typeof SqliteAdapter.open>>;
   try {
-    const mode = await pragmas;
-    // WAL lets a second process (store:verify) read while the bot writes; some filesystems refuse it.
-    if (!memory && !JSON.stringify(mode).includes('wal')) {
-      opts.log.warn({ file, mode }, 'sqlite: WAL journal mode unavailable, using the default journal');
-    }
+    opened = await SqliteAdapter.open({ file, table: opts.table, busyTimeoutMs: opts.sqlite.busyTimeoutMs, synchronous });
   } catch (err) {
-    await adapter.disconnect().catch(() => undefined);
     throw new StoreConfigError(`cannot open SQLite database ${file}: ${errorFields(err).err.message}`);
   }
+  const { adapter, journalMode } = opened;
+  // WAL lets a second process (store:verify) read while the bot writes; some filesystems refuse it.
+  if (!memory && journalMode !== 'wal') {
+    opts.log.warn({ file, mode: journalMode }, 'sqlite: WAL journal mode unavailable, using the default journal');
+  }
+  const logError = throttled((o, m) => opts.log.error(o, m));
+  adapter.on('error', (err: unknown) => logError(errorFields(err), 'sqlite adapter error'));
+  const keyv = new Keyv<unknown>({ store: adapter, namespace: opts.namespace, throwOnErrors: true, serialize, deserialize });
+  keyv.on('error', () => undefined); // already logged by the adapter listener above
 
   return {
     kind: 'sqlite',
     keyv,
     identity: memory ? `sqlite:memory:${randomUUID()}` : `sqlite:${file}|${opts.table}|${opts.namespace}`,
-    description: `sqlite ${file} (table ${opts.table}, namespace ${opts.namespace})`,
+    description: `sqlite ${file} (table ${opts.table}, namespace ${opts.namespace}, synchronous ${synchronous})`,
     async purgeExpired(prefix, nowMs) {
-      const rows: unknown = await adapter.query(
+      const rows = await adapter.writeQuery(
         `DELETE FROM ${opts.table} WHERE key LIKE ? ESCAPE '\\' ` +
           `AND (CASE WHEN json_valid(value) THEN json_extract(value, '$.expires') END) < ? RETURNING key`,
-        likePrefix(keyvKey(opts, prefix)),
-        nowMs,
+        [likePrefix(keyvKey(opts, prefix)), nowMs],
       );
-      return Array.isArray(rows) ? rows.length : 0;
+      return rows.length;
     },
     close: () => adapter.disconnect(),
   };
@@ -205,7 +204,7 @@ async function createPostgres(url: string, opts: BackendOptions): Promise<Backen
   const logError = throttled((o, m) => opts.log.error(o, m));
   adapter.on('error', (err: unknown) => logError(errorFields(err), 'postgres adapter error'));
   pool.on('error', (err) => logError(errorFields(err), 'postgres idle connection error (will reconnect)'));
-  const keyv = new Keyv<unknown>({ store: adapter, namespace: opts.namespace, throwOnErrors: true });
+  const keyv = new Keyv<unknown>({ store: adapter, namespace: opts.namespace, throwOnErrors: true, serialize, deserialize });
   keyv.on('error', () => undefined);
   const where = redactUrl(url);
   let closed = false;
@@ -257,7 +256,7 @@ async function createRedis(url: string, opts: BackendOptions): Promise<Backend> 
   const logError = throttled((o, m) => opts.log.warn(o, m));
   adapter.on('error', (err: unknown) => logError(errorFields(err), 'redis error'));
   // The adapter prefixes keys with its own namespace ("ns::key"); a keyv prefix on top would double it.
-  const keyv = new Keyv<unknown>({ store: adapter, namespace: opts.namespace, useKeyPrefix: false, throwOnErrors: true });
+  const keyv = new Keyv<unknown>({ store: adapter, namespace: opts.namespace, useKeyPrefix: false, throwOnErrors: true, serialize, deserialize });
   keyv.on('error', () => undefined);
 
   return {

@@ -32,6 +32,12 @@ export type OpenStoreOptions = {
   log?: StoreLogger;
   /** Called before every backend operation (tests count reads with it; throwing fails the operation). */
   onOperation?: (op: KvOperation) => void;
+  /**
+   * `synchronous`: NORMAL (default) makes a write durable against a crash of the process as soon as
+   * it resolves, and fsyncs about once a second; FULL fsyncs every commit (power-loss safe, ~3× fewer
+   * pledges/s on the development machine). Also settable as `sqlite://file?synchronous=FULL`; this
+   * option wins over the URL. See docs/store.md "Durability".
+   */
   sqlite?: { busyTimeoutMs?: number; synchronous?: 'FULL' | 'NORMAL' };
   postgres?: { schema?: string; maxConnections?: number };
 };
@@ -74,7 +80,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     connectTimeoutMs: opts.connectTimeoutMs ?? 3000,
     opTimeoutMs,
     log,
-    sqlite: { busyTimeoutMs: opts.sqlite?.busyTimeoutMs ?? 5000, synchronous: opts.sqlite?.synchronous ?? 'FULL' },
+    sqlite: { busyTimeoutMs: opts.sqlite?.busyTimeoutMs ?? 5000, synchronous: opts.sqlite?.synchronous },
     postgres: { schema: opts.postgres?.schema ?? 'public', maxConnections: opts.postgres?.maxConnections ?? 4 },
   });
   return new KeyvStore(backend, { log, opTimeoutMs, lockTimeoutMs: opts.lockTimeoutMs ?? 30_000, onOperation: opts.onOperation });

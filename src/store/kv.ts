@@ -83,8 +83,8 @@ export class KeyvKV implements KV {
       'setMany',
       entries.map((e) => e.key),
       async () => {
-        // PostgreSQL writes a batch in one statement and Redis in one MULTI, so there a batch is
-        // all-or-nothing; SQLite's adapter has no setMany and keyv falls back to one set per entry.
+        // A batch is all-or-nothing everywhere: one statement on PostgreSQL, one MULTI on Redis,
+        // one transaction on SQLite (src/store/sqlite.ts).
         // Postgres refuses a batch that names a key twice: keep the last value, as sequential sets would.
         const unique = [...new Map(entries.map((e) => [e.key, e])).values()];
         await this.keyv.setMany(unique.map((e) => ({ key: e.key, value: e.value, ...(e.ttlMs === undefined ? {} : { ttl: e.ttlMs }) })));

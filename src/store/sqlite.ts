@@ -1,0 +1,367 @@
+// The keyv storage adapter for SQLite. It replaces @keyv/sqlite (same table, same rows, so an
+// existing database file keeps working) because profiling /pledge showed three costs there:
+//  - every query built and compiled a new statement (`db.all(sql)`): here each SQL text is prepared
+//    once per connection and reused;
+//  - every write was its own transaction, i.e. its own commit and, at synchronous=FULL, its own
+//    fsync; a keyv `setMany` (the 5 hash-index buckets of a pledge) was 5 commits: here writes go
+//    through one queue and are committed together (group commit, below), and a `setMany` is one
+//    transaction, all or nothing, as it already is on PostgreSQL and Redis;
+//  - reads shared the connection with writes.
+//
+// Group commit: a write is queued; when the writer is idle the queue is committed at once (next
+// microtask, so writes issued in the same tick share a transaction); while a commit is in flight,
+// new writes wait and go together in the next transaction. A write's promise resolves only after
+// the COMMIT of the transaction that holds it returned, so "durable before acknowledged" holds as
+// before (to disk at synchronous=FULL, to the OS at NORMAL: docs/store.md "Durability"). If a
+// statement of a batch fails, the batch is rolled back and each write is retried in a transaction
+// of its own, so one bad write never fails the others.
+//
+// Reads use a second connection on file databases: in WAL mode it sees only committed data, never
+// the writer's open transaction, and never waits for a commit. An in-memory database has a single
+// connection (a second one would be another database).
+import { EventEmitter } from 'node:events';
+import sqlite3 from 'sqlite3';
+
+type Params = ReadonlyArray<string | number | null>;
+type Row = Record<string, unknown>;
+type Statement = { sql: string; params: Params };
+
+type WriteOp = {
+  statements: Statement[];
+  resolve: (rows: Row[][]) => void;
+  reject: (err: unknown) => void;
+};
+
+export type SqliteAdapterOptions = {
+  /** A path, or ':memory:'. */
+  file: string;
+  table: string;
+  busyTimeoutMs: number;
+  synchronous: 'FULL' | 'NORMAL';
+  /**
+   * At synchronous=NORMAL, how long a committed write may stay in the OS cache only: this long after
+   * a commit, a checkpoint fsyncs the WAL (and moves it into the database file). Default 1000 ms.
+   */
+  syncIntervalMs?: number;
+};
+
+class Connection {
+  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
+
+  private constructor(readonly db: sqlite3.Database) {}
+
+  static open(file: string, busyTimeoutMs: number): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const db = new sqlite3.Database(file, (err) => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        db.configure('busyTimeout', busyTimeoutMs);
+        resolve(new Connection(db));
+      });
+    });
+  }
+
+  /**
+   * Compiled once per SQL text. The prepare callback is awaited: a statement that failed to compile
+   * would otherwise never call back the queries queued on it (node-sqlite3 only emits 'error').
+   */
+  private prepared(sql: string): Promise<sqlite3.Statement> {
+    let p = this.statements.get(sql);
+    if (!p) {
+      p = new Promise((resolve, reject) => {
+        const stmt: sqlite3.Statement = this.db.prepare(sql, (err: Error | null) => (err ? reject(err) : resolve(stmt)));
+      });
+      this.statements.set(sql, p);
+      p.catch(() => {
+        if (this.statements.get(sql) === p) this.statements.delete(sql);
+      });
+    }
+    return p;
+  }
+
+  /** One statement with its compiled form reused (node-sqlite3 queues concurrent uses of it). */
+  async all(sql: string, params: Params = []): Promise<Row[]> {
+    const stmt = await this.prepared(sql);
+    return new Promise((resolve, reject) => {
+      stmt.all(params, (err: Error | null, rows: Row[]) => (err ? reject(err) : resolve(rows)));
+    });
+  }
+
+  /** Statements that are not worth keeping (PRAGMAs, BEGIN/COMMIT, DDL). */
+  exec(sql: string): Promise<Row[]> {
+    return new Promise((resolve, reject) => {
+      this.db.all(sql, (err: Error | null, rows: Row[]) => (err ? reject(err) : resolve(rows)));
+    });
+  }
+
+  async close(): Promise<void> {
+    const statements = await Promise.allSettled([...this.statements.values()]);
+    const finalizing = statements.map((r) =>
+      r.status === 'fulfilled' ? new Promise<void>((resolve) => r.value.finalize(() => resolve())) : Promise.resolve(),
+    );
+    this.statements.clear();
+    await Promise.all(finalizing);
+    await new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
+  }
+}
+
+export class SqliteAdapter extends EventEmitter {
+  /** Set by keyv: the key prefix of this store (`<namespace>`), used by clear(). */
+  namespace: string | undefined;
+  readonly opts: { table: string; dialect: 'sqlite' };
+  private readonly sql: {
+    get: string;
+    getMany: string;
+    upsert: string;
+    deleteReturning: string;
+    deleteManyReturning: string;
+    has: string;
+    clear: string;
+  };
+  private queue: WriteOp[] = [];
+  private flushing = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+  private closed = false;
+  /** Timer of the next checkpoint (NORMAL only); set when a commit happened since the last one. */
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncDue = false;
+
+  private constructor(
+    private readonly writer: Connection,
+    private readonly reader: Connection,
+    table: string,
+    private readonly syncIntervalMs: number | null,
+  ) {
+    super();
+    this.opts = { table, dialect: 'sqlite' };
+    this.sql = {
+      get: `SELECT value FROM ${table} WHERE key = ?`,
+      getMany: `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
+      upsert: `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      deleteReturning: `DELETE FROM ${table} WHERE key = ? RETURNING key`,
+      deleteManyReturning: `DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`,
+      has: `SELECT EXISTS (SELECT 1 FROM ${table} WHERE key = ?) AS found`,
+      clear: `DELETE FROM ${table} WHERE key LIKE ? ESCAPE '\\'`,
+    };
+  }
+
+  /**
+   * Opens the database (creating the table), sets WAL and `synchronous`, and returns the adapter
+   * and the journal mode SQLite actually chose (some filesystems refuse WAL).
+   */
+  static async open(o: SqliteAdapterOptions): Promise<{ adapter: SqliteAdapter; journalMode: string }> {
+    const memory = o.file === ':memory:';
+    const writer = await Connection.open(o.file, o.busyTimeoutMs);
+    let reader: Connection | undefined;
+    try {
+      const mode = await writer.exec('PRAGMA journal_mode=WAL');
+      const journalMode = String(Object.values(mode[0] ?? {})[0] ?? '').toLowerCase();
+      await writer.exec(`PRAGMA synchronous=${o.synchronous}`);
+      await writer.exec(`CREATE TABLE IF NOT EXISTS ${o.table}(key VARCHAR(255) PRIMARY KEY, value TEXT )`);
+      // Without WAL, a second connection would wait for the writer's transactions: keep one.
+      if (!memory && journalMode === 'wal') {
+        reader = await Connection.open(o.file, o.busyTimeoutMs);
+        await reader.exec(`PRAGMA synchronous=${o.synchronous}`);
+      }
+      const syncEvery = !memory && journalMode === 'wal' && o.synchronous === 'NORMAL' ? (o.syncIntervalMs ?? 1000) : null;
+      return { adapter: new SqliteAdapter(writer, reader ?? writer, o.table, syncEvery), journalMode };
+    } catch (err) {
+      await reader?.close().catch(() => undefined);
+      await writer.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  // ── keyv storage adapter ──
+
+  async get(key: string): Promise<string | undefined> {
+    const rows = await this.read(this.sql.get, [key]);
+    const value = rows[0]?.value;
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async getMany(keys: string[]): Promise<Array<string | undefined>> {
+    const rows = await this.read(this.sql.getMany, [JSON.stringify(keys)]);
+    const byKey = new Map<unknown, unknown>(rows.map((r) => [r.key, r.value]));
+    return keys.map((k) => {
+      const v = byKey.get(k);
+      return typeof v === 'string' ? v : undefined;
+    });
+  }
+
+  async has(key: string): Promise<boolean> {
+    const rows = await this.read(this.sql.has, [key]);
+    return rows[0]?.found === 1;
+  }
+
+  async set(key: string, value: string): Promise<boolean> {
+    await this.write([{ sql: this.sql.upsert, params: [key, value] }]);
+    return true;
+  }
+
+  /** One transaction: every entry or none. */
+  async setMany(entries: Array<{ key: string; value: string }>): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    await this.write(entries.map((e) => ({ sql: this.sql.upsert, params: [e.key, e.value] })));
+    return entries.map(() => true);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const [rows] = await this.write([{ sql: this.sql.deleteReturning, params: [key] }]);
+    return (rows?.length ?? 0) > 0;
+  }
+
+  async deleteMany(keys: string[]): Promise<boolean> {
+    if (keys.length === 0) return false;
+    const [rows] = await this.write([{ sql: this.sql.deleteManyReturning, params: [JSON.stringify(keys)] }]);
+    return (rows?.length ?? 0) > 0;
+  }
+
+  async clear(): Promise<void> {
+    const prefix = this.namespace ? `${this.namespace}:` : '';
+    await this.write([{ sql: this.sql.clear, params: [`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`] }]);
+  }
+
+  /** A write statement of the store's own (purgeExpired), committed like any other write. */
+  async writeQuery(sql: string, params: Params): Promise<Row[]> {
+    const [rows] = await this.write([{ sql, params }]);
+    return rows ?? [];
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.syncTimer);
+    await this.idle;
+    // Closing the last connection checkpoints the WAL (and fsyncs) by itself.
+    if (this.reader !== this.writer) await this.reader.close();
+    await this.writer.close();
+  }
+
+  // ── reads and the write queue ──
+
+  private async read(sql: string, params: Params): Promise<Row[]> {
+    if (this.closed) throw new Error('SQLite store is closed');
+    try {
+      return await this.reader.all(sql, params);
+    } catch (err) {
+      this.emit('error', err);
+      throw err;
+    }
+  }
+
+  private write(statements: Statement[]): Promise<Row[][]> {
+    if (this.closed) return Promise.reject(new Error('SQLite store is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ statements, resolve, reject });
+      this.startFlush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0 || this.syncDue) {
+        if (this.syncDue) {
+          this.syncDue = false;
+          await this.checkpoint();
+        }
+        const batch = this.queue;
+        this.queue = [];
+        if (batch.length > 0) {
+          await this.commit(batch);
+          this.scheduleSync();
+        }
+      }
+    } finally {
+      this.flushing = false;
+      this.markIdle();
+    }
+  }
+
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    this.idle = new Promise((r) => {
+      this.markIdle = r;
+    });
+    // Writes issued in this same tick join the first transaction.
+    queueMicrotask(() => void this.flush());
+  }
+
+  /** NORMAL: a checkpoint syncIntervalMs after the first unsynced commit, in the write queue's turn. */
+  private scheduleSync(): void {
+    if (this.syncIntervalMs === null || this.syncTimer !== undefined) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      if (this.closed) return;
+      this.syncDue = true;
+      this.startFlush();
+    }, this.syncIntervalMs);
+    this.syncTimer.unref();
+  }
+
+  private async checkpoint(): Promise<void> {
+    try {
+      // PASSIVE never waits for readers; it fsyncs the WAL before copying frames into the database.
+      await this.writer.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      this.emit('error', err);
+    }
+  }
+
+  private async commit(batch: WriteOp[]): Promise<void> {
+    const only = batch.length === 1 ? batch[0] : undefined;
+    if (only && only.statements.length === 1) {
+      // A lone single-statement write: SQLite's autocommit is already one transaction.
+      const st = only.statements[0] as Statement;
+      try {
+        only.resolve([await this.writer.all(st.sql, st.params)]);
+      } catch (err) {
+        this.emit('error', err);
+        only.reject(err);
+      }
+      return;
+    }
+    try {
+      const results = await this.transaction(batch.flatMap((op) => op.statements));
+      let i = 0;
+      for (const op of batch) {
+        op.resolve(results.slice(i, i + op.statements.length));
+        i += op.statements.length;
+      }
+    } catch (err) {
+      if (batch.length === 1) {
+        this.emit('error', err);
+        (batch[0] as WriteOp).reject(err);
+        return;
+      }
+      // Isolate the write that failed: each one alone, in order.
+      for (const op of batch) {
+        try {
+          op.resolve(await this.transaction(op.statements));
+        } catch (e) {
+          this.emit('error', e);
+          op.reject(e);
+        }
+      }
+    }
+  }
+
+  private async transaction(statements: Statement[]): Promise<Row[][]> {
+    // IMMEDIATE takes the write lock up front (busy timeout applies), so a transaction never fails
+    // half-way because another process (store:verify) began writing in between.
+    await this.writer.exec('BEGIN IMMEDIATE');
+    try {
+      const out: Row[][] = [];
+      for (const st of statements) out.push(await this.writer.all(st.sql, st.params));
+      await this.writer.exec('COMMIT');
+      return out;
+    } catch (err) {
+      await this.writer.exec('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+}
