@@ -103,9 +103,14 @@ describe('campaign-wide milestones', () => {
       const s = milestonesStrings[lang].announcement;
       expect(message.embeds[0]?.description).toBe(`${s.campaignBody('100')}\n\n${s.callToAction}`);
       // A campaign announcement is the campaign total already: no separate campaign field, the next
-      // milestone, then what 100 pledges mean in money (kb/campaign.yaml).
+      // milestone, the campaign's breakdown by level (all 100 are strikes: submitted without level:),
+      // then what 100 pledges mean in money (kb/campaign.yaml).
       const impact = impactField(100, lang, env.h.bot.ctx.kb.current.campaign);
-      expect(message.embeds[0]?.fields).toEqual([{ name: s.next, value: s.nextValue('250', '150'), inline: true }, ...(impact ? [impact] : [])]);
+      expect(message.embeds[0]?.fields).toEqual([
+        { name: s.next, value: s.nextValue('250', '150'), inline: true },
+        { name: s.byLevel, value: s.levelsValue('0', '100', '0'), inline: false },
+        ...(impact ? [impact] : []),
+      ]);
       expect(message.allowed_mentions).toEqual({ parse: [] });
       expect(message.attachments.map((f) => f.filename)).toEqual(['milestone-100.png']);
       expect(isPng(message.attachments[0]?.bytes)).toBe(true);
