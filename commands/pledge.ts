@@ -14,7 +14,7 @@ import { en } from '../src/i18n/en.js';
 import { fr } from '../src/i18n/fr.js';
 import { localeFromDiscord, localizations, messages, type Messages } from '../src/i18n/index.js';
 import { NOTE_MAX, PLATFORMS, REJECT_REASON_MAX, type Platform, type PledgeRecord } from '../src/pledges/index.js';
-import { holdsLevel, levelRank, PROVEN_LEVELS, type ProvenLevel } from '../src/pledges/index.js';
+import { holdsLevel, levelRank, PROVEN_LEVELS, type PledgeLevel, type ProvenLevel } from '../src/pledges/index.js';
 import { strippedCopy, takeScreenshot } from '../src/pledges/intake.js';
 import { submitWithRecovery } from '../src/pledges/recover.js';
 import { isAutoVerified, renderPledgeStatus, renderReviewCard, renderWithdrawConfirm, rejectReasonModal } from '../src/render/pledge.js';
@@ -118,8 +118,6 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
     evidence: intake.evidence,
     ...levelOption(interaction),
     ...(settings.keepScreenshots && copy ? { keptCopy: copy.bytes } : {}),
-    // Automatic verification (OCR) is not built yet: every pledge waits for a moderator.
-    autoVerify: false,
     },
     (err) => ctx.log.warn({ err, guild: interaction.guildId }, 'pledge recorded but its counts could not be repaired yet; start-up reconciliation will'),
   );
@@ -135,7 +133,9 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
         ? m.pledge.renewed(n)
         : m.pledge.created(n)
       : result.outcome === 'replaced'
-        ? m.pledge.replaced(n)
+        ? raisedLevel(result.previousLevel, result.record.level)
+          ? m.pledge.raised(n, m.pledge.levels[result.record.level])
+          : m.pledge.replaced(n)
         : m.pledge.unchangedVerified(n);
   if (result.possibleDuplicate && result.outcome !== 'unchanged-verified') text += `\n${m.pledge.possibleDuplicate}`;
   const record = result.record;
@@ -151,6 +151,11 @@ async function submit(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
     // After the card, so the verdict can redraw it; a job not run now runs at the next start.
     if (checking) ctx.checks.schedule({ guildId: record.guildId, pledgeId: record.pledgeId, version: record.version });
   }
+}
+
+/** Strike → leave with a new screenshot (share → a pledge reads as a first pledge instead). */
+function raisedLevel(before: PledgeLevel | null, after: PledgeLevel): boolean {
+  return before !== null && before !== 'share' && levelRank(after) > levelRank(before);
 }
 
 /**

@@ -135,6 +135,7 @@ export const en = {
     lowerRefused: (held: string, asked: string) =>
       `Your pledge is at the level **${held}**, above **${asked}**, and a pledge is never lowered. To send a new screenshot, leave \`level:\` out. To go down a level, withdraw your pledge first with \`/pledge withdraw\`.`,
     statusLevel: 'Level',
+    raised: (n: number, level: string) => `Your **pledge #${n}** is raised to **${level}**. Thank you! It keeps counting while the new screenshot is checked.`,
     shareTitle: (n: number) => `Your share declaration #${n}`,
     shareStatus: 'declared (no screenshot needed)',
     nextLevel: {
@@ -177,6 +178,7 @@ export const en = {
     checkScore: (score: number) => `score ${score.toFixed(2)}`,
     checkReasons: { timeout: 'the reading timed out', 'ocr-unavailable': 'the reader was unavailable', unreadable: 'the image could not be decoded', error: 'an unexpected error' } as Record<string, string>,
     autoVerified: 'verified automatically (a moderator can still reject it)',
+    leaveHint: 'The screenshot should show the account being deleted, not only the subscription cancelled.',
   },
   config: {
     name: 'config',

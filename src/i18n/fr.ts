@@ -134,6 +134,7 @@ export const fr: Messages = {
     shareAlreadyPledged: (level: string) => `Votre engagement est déjà à un niveau supérieur (**${level}**) et reste tel quel. Merci de partager aussi la campagne !`,
     lowerRefused: (held: string, asked: string) =>
       `Votre engagement est au niveau **${held}**, au-dessus de **${asked}**, et un engagement n’est jamais abaissé. Pour envoyer une nouvelle capture, n’indiquez pas \`niveau:\`. Pour descendre d’un niveau, retirez d’abord votre engagement avec \`/engagement retirer\`.`,
+    raised: (n: number, level: string) => `Votre **engagement n° ${n}** passe au niveau **${level}**. Merci ! Il continue de compter pendant la vérification de la nouvelle capture.`,
     statusLevel: 'Niveau',
     shareTitle: (n: number) => `Votre déclaration de partage n° ${n}`,
     shareStatus: 'déclaré (sans capture)',
@@ -177,6 +178,7 @@ export const fr: Messages = {
     checkScore: (score: number) => `score ${score.toFixed(2).replace('.', ',')}`,
     checkReasons: { timeout: 'la lecture a dépassé le délai', 'ocr-unavailable': 'le lecteur était indisponible', unreadable: 'l’image n’a pas pu être décodée', error: 'une erreur inattendue' },
     autoVerified: 'vérifié automatiquement (un modérateur peut encore le refuser)',
+    leaveHint: 'La capture doit montrer la suppression du compte, pas seulement la résiliation de l’abonnement.',
   },
   config: {
     name: 'config',

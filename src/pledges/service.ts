@@ -609,7 +609,9 @@ export class PledgeService {
       if (existing.status !== 'pending' || existing.version !== inp.version) return { ok: false, reason: 'changed', record: existing };
       if (existing.check) return { ok: false, reason: 'already-checked', record: existing };
       const now = this.clock().toISOString();
-      const autoVerified = inp.autoVerify && inp.check.verdict === 'verified' && existing.duplicateOf.length === 0 && existing.evidence !== null;
+      // The check recognizes a cancelled subscription, not a deleted account: "leave" always goes to a person.
+      const autoVerified =
+        inp.autoVerify && inp.check.verdict === 'verified' && existing.duplicateOf.length === 0 && existing.evidence !== null && existing.level !== 'leave';
       const record: PledgeRecord = {
         ...existing,
         check: inp.check,

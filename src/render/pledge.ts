@@ -123,6 +123,11 @@ export function renderReviewCard({ record, locale, imageUrl, reviewerMention, ch
     { name: m.review.member, value: `<@${record.userId}>`, inline: true },
     { name: m.review.submitted, value: timestamp(record.createdAt), inline: true },
     { name: m.review.platform, value: m.pledge.platforms[record.platform], inline: true },
+    {
+      name: m.pledge.statusLevel,
+      value: record.level === 'leave' ? `${m.pledge.levels.leave}\n${m.review.leaveHint}` : m.pledge.levels[record.level],
+      inline: false,
+    },
   ];
   if (record.note) fields.push({ name: m.review.note, value: unlinked(record.note), inline: false });
   if (record.evidence) {

@@ -83,6 +83,15 @@ describe('PledgeService.recordCheck', () => {
     expect((await pledges.totals(G)).byStatus).toMatchObject({ pending: 2, verified: 0 });
   });
 
+  it('a "leave" pledge is never verified automatically: the check reads cancellations, not account deletions', async () => {
+    const { pledges, store } = await setup();
+    const r = await pledges.submit({ guildId: G, userId: '200000000000009999', interactionId: 'ixleave', platform: 'web', note: '', evidence: EVIDENCE, level: 'leave' });
+    if (r.outcome !== 'created') throw new Error(r.outcome);
+    const checked = await pledges.recordCheck({ guildId: G, pledgeId: r.record.pledgeId, version: 1, check: check('verified'), autoVerify: true });
+    expect(checked).toMatchObject({ ok: true, autoVerified: false, record: { status: 'pending', level: 'leave', check: { verdict: 'verified' } } });
+    await store.close();
+  });
+
   it('a possible duplicate is never verified automatically', async () => {
     const { pledges, submit } = await setup();
     await submit();
