@@ -68,7 +68,13 @@ async function postCard(
     log.warn({ err, channelId: channel.id }, 'review card refused with the screenshot; posting it without');
     message = await send(false);
   }
-  await ctx.reviewCards.set(record.guildId, record.pledgeId, { channelId: channel.id, messageId: message.id, version: record.version });
+  const imageUrl = message.embeds[0]?.image?.url;
+  await ctx.reviewCards.set(record.guildId, record.pledgeId, {
+    channelId: channel.id,
+    messageId: message.id,
+    version: record.version,
+    ...(imageUrl ? { imageUrl } : {}),
+  });
   // The older card shows replaced evidence: remove it, screenshot included.
   if (previous && previous.messageId !== message.id) await deleteCard(client, previous.channelId, previous.messageId);
   return true;
@@ -139,12 +145,11 @@ export async function refreshReviewCard(client: Client, ctx: BotContext, record:
       if (!current || current.version !== record.version || current.status === 'withdrawn') return false;
       const channel = await sendableChannel(client, ref.channelId);
       if (!channel || !('messages' in channel)) return false;
-      const message = await channel.messages.fetch(ref.messageId);
       const settings = await ctx.settings.get(record.guildId);
       const card = renderReviewCard({
         record: current,
         locale: settings.publicLocale,
-        imageUrl: message.embeds[0]?.image?.url ?? null,
+        imageUrl: ref.imageUrl ?? null,
         ...(current.reviewerId ? { reviewerMention: `<@${current.reviewerId}>` } : {}),
       });
       await channel.messages.edit(ref.messageId, { embeds: card.embeds, components: card.components, allowedMentions: NO_PINGS });

@@ -7,6 +7,11 @@ export const reviewCardSchema = z.object({
   channelId: z.string().regex(/^\d{1,20}$/),
   messageId: z.string().regex(/^\d{1,20}$/),
   version: z.number().int().positive(),
+  /**
+   * The screenshot's URL as Discord returned it in the posted card: a redraw (the automatic check)
+   * reuses it instead of fetching the message, which would need Read Message History.
+   */
+  imageUrl: z.string().max(2048).optional(),
 });
 export type ReviewCardRef = z.infer<typeof reviewCardSchema>;
 
