@@ -435,13 +435,7 @@ export class PledgeService {
         ? { ...inp.evidence, ...(inp.keptCopy ? { keptCopyKey: keptCopyKey(g, u) } : {}) }
         : null;
 
-      let pledgeId: number;
-      if (existing) {
-        pledgeId = existing.pledgeId;
-      } else {
-        await this.ensureRegistered(g);
-        pledgeId = await this.allocateNumber(g, u);
-      }
+      const pledgeId = await this.numberFor(existing, g, u);
 
       const outcome: AppliedSubmitOutcome = continues ? 'replaced' : 'created';
       const record: PledgeRecord = {
@@ -510,13 +504,7 @@ export class PledgeService {
       }
 
       const now = this.clock().toISOString();
-      let pledgeId: number;
-      if (existing) {
-        pledgeId = existing.pledgeId;
-      } else {
-        await this.ensureRegistered(g);
-        pledgeId = await this.allocateNumber(g, u);
-      }
+      const pledgeId = await this.numberFor(existing, g, u);
       const record: PledgeRecord = {
         pledgeId,
         guildId: g,
@@ -732,6 +720,13 @@ export class PledgeService {
     const { fixes, campaign } = await this.store.withLock(LOCKS.totals, () => this.recomputeCampaignLocked());
     const repaired = fixes.length > 0 || reports.some((r) => r.fixes.length > 0 || r.hashIndexEntriesRestored > 0);
     return { guilds: reports, campaignFixes: fixes, campaign, repaired };
+  }
+
+  /** A member keeps their number for life; a first record takes the server's next one. */
+  private async numberFor(existing: PledgeRecord | null, g: string, u: string): Promise<number> {
+    if (existing) return existing.pledgeId;
+    await this.ensureRegistered(g);
+    return this.allocateNumber(g, u);
   }
 
   /** Deletes expired interaction memos (SQL backends keep expired rows until read). */
