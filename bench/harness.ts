@@ -172,10 +172,20 @@ async function applySettings(storeUrl: string, setups: readonly GuildSetup[]): P
   }
 }
 
+/**
+ * The real bot's environment: the sandbox's, with the automatic screenshot check (OCR) off.
+ * `npm run bench:ocr` measures OCR on its own; here its threads would take the two cores the
+ * /pledge figures are about, and at 200 pledges/s (40× what OCR reads per second) its queue
+ * would only grow. The store is the bot's default (synchronous=NORMAL, docs/store.md).
+ */
+export function benchBotEnv(sim: DiscordSimulator, storeUrl: string, extra: { kbDir?: string; logLevel?: string } = {}): Record<string, string> {
+  return { ...simulatorEnv(sim, storeUrl, extra), OCR_WORKERS: '0' };
+}
+
 async function buildWorld(tempDir: string, opts: BenchOptions): Promise<CommandWorld> {
   const sim = keepConnectionsAlive(await DiscordSimulator.start({ heartbeatIntervalMs: 5_000, ackDeadlineMs: ACK_DEADLINE_MS }));
   const storeUrl = `sqlite://${path.join(tempDir, 'bench.sqlite')}`;
-  const env = simulatorEnv(sim, storeUrl, { kbDir: KB_DIR });
+  const env = benchBotEnv(sim, storeUrl, { kbDir: KB_DIR });
   const deployed = await deployCommands(loadConfig(env, { requireToken: true }));
   opts.log(`registered ${deployed.count} commands (${deployed.scope})`);
   const screenshot = sim.cdn.register(await readFile(SCREENSHOT_PNG), { filename: 'cancelled.png', contentType: 'image/png', width: 360, height: 640 });
@@ -228,7 +238,7 @@ async function castFor(world: World, scenario: Scenario, count: number): Promise
 
 async function startChild(cw: CommandWorld, kind: BotKind, storeUrl: string, opts: BenchOptions, readyTimeoutMs = READY_TIMEOUT_MS): Promise<BotChild> {
   const sim = cw.sim;
-  const env = kind === 'bot' ? simulatorEnv(sim, storeUrl, { kbDir: KB_DIR, logLevel: 'info' }) : { DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.restUrl };
+  const env = kind === 'bot' ? benchBotEnv(sim, storeUrl, { kbDir: KB_DIR, logLevel: 'info' }) : { DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.restUrl };
   return BotChild.start({ kind, env, readyTimeoutMs, ...(opts.cpuProfDir && kind === 'bot' ? { cpuProfDir: opts.cpuProfDir } : {}) });
 }
 
@@ -426,7 +436,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
         guilds: opts.guilds,
         channelsPerGuild: opts.channelsPerGuild,
         botEnv: async (sim) => {
-          const env = simulatorEnv(sim, `sqlite://${path.join(tempDir, 'startup.sqlite')}`, { kbDir: KB_DIR, logLevel: 'info' });
+          const env = benchBotEnv(sim, `sqlite://${path.join(tempDir, 'startup.sqlite')}`, { kbDir: KB_DIR, logLevel: 'info' });
           await deployCommands(loadConfig(env, { requireToken: true }));
           return env;
         },

@@ -138,6 +138,11 @@ export function renderMarkdown(r: BenchReport, extras: { comparison?: Comparison
     `- Options: n=${o.n} per command and bot (after ${o.warmup} warm-up), concurrency ${o.concurrency}, open-loop /pledge at ${o.pledgeRate}/s, ` +
       `start-up case ${o.guilds} guilds × ${o.channelsPerGuild} channels, ${o.pledges.toLocaleString('en-US')} pledges in one server${o.only ? `, only ${o.only.join(',')}` : ''}`,
   );
+  out.push(
+    '- The real bot runs as deployed (`node dist/src/index.js`, LOG_LEVEL=info) on a temporary SQLite file at the store\'s default ' +
+      '(WAL, synchronous=NORMAL, group commit: docs/store.md "Durability"), with `OCR_WORKERS=0`: the automatic screenshot check is measured ' +
+      'apart (`npm run bench:ocr`, section OCR below) and is not in the /pledge, start-up or RSS figures.',
+  );
   out.push('', '```text', `$ free -h`, r.machine.memory, '```', '');
 
   out.push('## Targets', '');
@@ -247,7 +252,7 @@ export function renderMarkdown(r: BenchReport, extras: { comparison?: Comparison
     for (const p of s.seed.phases) out.push(`| ${p.synchronous} | ${p.pledges} | ${num(p.ms / 1000, 1)} | ${num(p.perSecond)} |`);
     const full = s.seed.phases.find((p) => p.synchronous === 'FULL');
     if (full && full.perSecond > 0) {
-      out.push('', `At the bot's own setting (FULL) seeding ${s.seed.requested.toLocaleString('en-US')} pledges would take about ${num(s.seed.requested / full.perSecond / 60, 1)} min.`);
+      out.push('', `At synchronous=FULL (fsync on every commit) seeding ${s.seed.requested.toLocaleString('en-US')} pledges would take about ${num(s.seed.requested / full.perSecond / 60, 1)} min.`);
     }
     out.push('');
     if (s.reads) {

@@ -108,9 +108,9 @@ export type SeedResult = { requested: number; seeded: number; phases: SeedPhase[
  * Fills one server through PledgeService.submit, as members would, with distinct screenshots
  * (random hashes: the duplicate check finds nothing, as for honest members). Submits for one server
  * run one at a time under its lock whatever the batch size; batches only keep the queue full.
- * The first `fullSample` go through the bot's own setting (synchronous=FULL) to measure that rate;
- * the rest use synchronous=NORMAL, the same writes without an fsync per commit, or seeding 100,000
- * would take most of the bench's time.
+ * The first `fullSample` go through synchronous=FULL (an fsync per commit) to measure that rate;
+ * the rest use synchronous=NORMAL, the bot's default since group commit (docs/store.md), or seeding
+ * 100,000 would take most of the bench's time.
  */
 export async function seedPledges(opts: {
   storeUrl: string;
