@@ -83,7 +83,11 @@ export type SubmitInput = {
   evidence: EvidenceInput | null;
   /** The screenshot itself, only when the server opted in to keepScreenshots. */
   keptCopy?: Buffer;
-  /** The server's autoVerify setting: a pledge with evidence and no possible duplicate is verified at once. */
+  /**
+   * Verifies a pledge with evidence and no possible duplicate at once, without reading the image.
+   * The bot never sets it (the automatic check decides afterwards, through recordCheck); tests use
+   * it to make verified pledges. Candidate for removal.
+   */
   autoVerify?: boolean;
   /**
    * The level the screenshot proves (share is declared with declareShare, without one). Absent: the
