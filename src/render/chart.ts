@@ -367,8 +367,12 @@ export function formatCount(n: number, locale: Locale): string {
   return numberFormats[locale].format(n);
 }
 
+/**
+ * zlib level 6, not 9: on these flat-colour charts 9 spends about half the drawing time (~12 of
+ * ~22 ms for the 800×400 chart) to make the file ~15 % smaller (28 KB instead of 33 KB).
+ */
 async function rasterize(svg: string): Promise<Buffer> {
-  return sharp(Buffer.from(svg)).png({ compressionLevel: 9 }).toBuffer();
+  return sharp(Buffer.from(svg)).png({ compressionLevel: 6 }).toBuffer();
 }
 
 function svgDoc(width: number, height: number, body: string[]): string {
@@ -447,6 +451,11 @@ export type DailyChartInput = {
 
 const DAY_MS = 86_400_000;
 
+const dateFormats: Record<Locale, Intl.DateTimeFormat> = {
+  en: new Intl.DateTimeFormat('en-US', { day: 'numeric', month: 'short', timeZone: 'UTC' }),
+  fr: new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'short', timeZone: 'UTC' }),
+};
+
 export function utcDayString(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
@@ -470,26 +479,59 @@ export function niceScale(max: number, intervals = 4): { top: number; step: numb
   return { top: step * intervals, step };
 }
 
-/** 800×400 PNG: one bar per day (left axis) and the running total as a line (right axis). */
-export async function renderDailyChartPng(input: DailyChartInput): Promise<Buffer> {
-  const { width, height } = DAILY_SIZE;
-  const s = statsStrings[input.locale].chart;
+/**
+ * Everything a daily chart draws, and nothing else: the UTC days shown, the count of each, the
+ * total before the first of them, the words. Two inputs with equal data draw the same bytes, so
+ * `dailyChartKey(data)` is a complete cache key (src/stats/chartCache.ts relies on that).
+ */
+export type DailyChartData = {
+  locale: Locale;
+  /** The UTC days shown (YYYY-MM-DD), oldest first; 1 to 366 of them. */
+  range: readonly string[];
+  /** Pledges per shown day, same order as `range`, never negative. */
+  perDay: readonly number[];
+  /** Pledges counted before the first shown day: where the total line starts. */
+  before: number;
+  title: string;
+};
+
+/** The data of a daily chart, from what callers hold (Totals.daily, a window, a locale, a clock). */
+export function dailyChartData(input: DailyChartInput): DailyChartData {
   const days = Math.min(Math.max(Math.floor(finite(input.days)), 1), 366);
   const range = dayRange(input.end ?? new Date(), days);
   const first = range[0] ?? '';
   const value = (d: string): number => Math.max(0, finite(input.daily[d] ?? 0));
-  const perDay = range.map(value);
   // The line is the total so far, so it starts from everything counted before the window.
-  let running = Object.entries(input.daily).reduce((sum, [d, n]) => (d < first ? sum + Math.max(0, finite(n)) : sum), 0);
+  const before = Object.entries(input.daily).reduce((sum, [d, n]) => (d < first ? sum + Math.max(0, finite(n)) : sum), 0);
+  return { locale: input.locale, range, perDay: range.map(value), before, title: input.title ?? statsStrings[input.locale].chart.title(days) };
+}
+
+/** A string equal for two data exactly when they draw the same chart. */
+export function dailyChartKey(data: DailyChartData): string {
+  return JSON.stringify([data.locale, data.title, data.range[0] ?? '', data.range.length, data.before, data.perDay]);
+}
+
+/** 800×400 PNG: one bar per day (left axis) and the running total as a line (right axis). */
+export async function renderDailyChartPng(input: DailyChartInput): Promise<Buffer> {
+  return drawDailyChart(dailyChartData(input));
+}
+
+/** The PNG of `data` (see dailyChartData). */
+export async function drawDailyChart(data: DailyChartData): Promise<Buffer> {
+  const { width, height } = DAILY_SIZE;
+  const s = statsStrings[data.locale].chart;
+  const { range, perDay } = data;
+  const days = range.length;
+  let running = data.before;
   const cumulative = perDay.map((n) => (running += n));
-  const fmt = (n: number): string => formatCount(n, input.locale);
+  const fmt = (n: number): string => formatCount(n, data.locale);
 
   const plot = { x: 70, y: 90, w: width - 140, h: height - 160 };
   const intervals = 4;
   const left = niceScale(Math.max(...perDay, 0), intervals);
   const right = niceScale(Math.max(...cumulative, 0), intervals);
   const body: string[] = [];
-  body.push(textPath(input.title ?? s.title(days), 40, 50, { size: 26, bold: true, fill: COLORS.text, maxWidth: width - 300 }));
+  body.push(textPath(data.title, 40, 50, { size: 26, bold: true, fill: COLORS.text, maxWidth: width - 300 }));
 
   // Legend, top right.
   const legendY = 48;
@@ -525,7 +567,7 @@ export async function renderDailyChartPng(input: DailyChartInput): Promise<Buffe
   body.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${COLORS.line}" stroke-width="3" stroke-linejoin="round" stroke-linecap="round"/>`);
 
   // Date labels: about six, always including the last day.
-  const dateFmt = new Intl.DateTimeFormat(input.locale === 'fr' ? 'fr-FR' : 'en-US', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  const dateFmt = dateFormats[data.locale];
   const every = Math.max(1, Math.ceil(days / 6));
   range.forEach((d, i) => {
     if ((days - 1 - i) % every !== 0) return;
