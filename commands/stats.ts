@@ -78,7 +78,14 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   }
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const [totals, campaign] = await Promise.all([ctx.pledges.totals(interaction.guildId), ctx.pledges.campaignTotals()]);
-  const { reply: plain, files } = await statsMessage({ totals, campaign, now: ctx.clock(), locale, ...(interaction.guild ? { guildName: interaction.guild.name } : {}) });
+  const { reply: plain, files } = await statsMessage({
+    totals,
+    campaign,
+    now: ctx.clock(),
+    locale,
+    guildId: interaction.guildId,
+    ...(interaction.guild ? { guildName: interaction.guild.name } : {}),
+  });
   const reply = withImpact(plain, totals.counted, locale, ctx.kb.current.campaign);
   await interaction.editReply({
     content: reply.content ?? '',

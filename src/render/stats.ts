@@ -3,7 +3,7 @@ import type { APIEmbedField } from 'discord-api-types/v10';
 import type { Locale } from '../kb/schema.js';
 import type { StatsSummary } from '../stats/summary.js';
 import { statsStrings } from '../stats/strings.js';
-import { formatCount, renderDailyChartPng } from './chart.js';
+import { dailyChartData, drawDailyChart, formatCount, type DailyChartData } from './chart.js';
 import { truncate } from './limits.js';
 import { embed, type Reply } from './reply.js';
 
@@ -70,8 +70,12 @@ export function renderStats(input: StatsViewInput): Reply {
   };
 }
 
+/** What the image renderStats() refers to shows: the last STATS_CHART_DAYS UTC days up to `now`. */
+export function statsChartData(summary: StatsSummary, locale: Locale, now: Date): DailyChartData {
+  return dailyChartData({ daily: summary.daily, days: STATS_CHART_DAYS, locale, end: now });
+}
+
 /** The image renderStats() refers to. */
 export async function renderStatsChart(summary: StatsSummary, locale: Locale, now: Date): Promise<{ name: string; data: Buffer }> {
-  const data = await renderDailyChartPng({ daily: summary.daily, days: STATS_CHART_DAYS, locale, end: now });
-  return { name: STATS_CHART_NAME, data };
+  return { name: STATS_CHART_NAME, data: await drawDailyChart(statsChartData(summary, locale, now)) };
 }
