@@ -15,7 +15,7 @@ export { DEFAULT_DECODE_LIMITS } from './decoder.js';
 export type { DecodeLimits } from './decoder.js';
 export { readImageHeader } from './header.js';
 export type { HeaderResult, ImageHeader } from './header.js';
-export { dhashFromGrayscale, hammingDistance, inspectImage, isDhash } from './inspect.js';
+export { dhashFromGrayscale, hammingDistance, inspectImage, isDhash, lumaOf } from './inspect.js';
 export type { InspectOptions, InspectResult, InspectedImage } from './inspect.js';
 export { DEFAULT_MAX_OUTPUT_SIDE, reencodeStripped } from './reencode.js';
 export type { ReencodeOptions, ReencodeResult, ReencodedImage } from './reencode.js';

@@ -5,6 +5,7 @@ import {
   ACCEPTED_FORMATS,
   IMAGE_REJECTION_CODES,
   dhashFromGrayscale,
+  lumaOf,
   hammingDistance,
   inspectImage,
   isImageRejectionCode,
@@ -173,6 +174,11 @@ describe('dhash and hammingDistance', () => {
     expect(dhashFromGrayscale(falling)).toBe('ffffffffffffffff');
     const rising = Uint8Array.from({ length: 72 }, (_, i) => (i % 9) * 10);
     expect(dhashFromGrayscale(rising)).toBe('0000000000000000');
+  });
+
+  it('takes Rec. 601 luma of RGB thumbnails and passes grey ones through', () => {
+    expect([...lumaOf(Uint8Array.from([255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255, 0]), 3)]).toEqual([255, 0, 76, 150]);
+    expect([...lumaOf(Uint8Array.from([10, 255, 200, 255]), 2)]).toEqual([10, 200]);
   });
 });
 
