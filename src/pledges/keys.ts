@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Store } from '../store/index.js';
 import {
   campaignTotalsSchema,
+  dhashSchema,
   interactionIdSchema,
   pledgeRecordSchema,
   snowflakeSchema,
@@ -12,9 +13,20 @@ import {
 
 const last = z.object({ last: z.number().int().nonnegative() });
 
-export const hashBucketSchema = z.object({
-  entries: z.array(z.object({ g: snowflakeSchema, u: snowflakeSchema })),
+/**
+ * One holder of a hash. `n` (their pledge number, fixed for life) and `d` (their screenshot's
+ * dHash) let the duplicate check answer from the bucket alone, without reading every holder's
+ * record: on a viral screenshot that was ~100 record reads per pledge. Entries written before
+ * these fields existed lack them; the check reads those holders' records as it used to.
+ */
+export const hashEntrySchema = z.object({
+  g: snowflakeSchema,
+  u: snowflakeSchema,
+  n: z.number().int().positive().optional(),
+  d: dhashSchema.optional(),
 });
+export type HashEntry = z.infer<typeof hashEntrySchema>;
+export const hashBucketSchema = z.object({ entries: z.array(hashEntrySchema) });
 export type HashBucket = z.infer<typeof hashBucketSchema>;
 
 export const SUBMIT_OUTCOMES = ['created', 'replaced', 'unchanged-verified'] as const;

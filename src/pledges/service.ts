@@ -24,6 +24,7 @@ import {
   recordId,
   type AppliedSubmitOutcome,
   type HashBucket,
+  type HashEntry,
   type Memo,
   type PledgeCollections,
 } from './keys.js';
@@ -59,7 +60,7 @@ export const INTERACTION_TTL_MS = 60 * 60 * 1000;
 /** At most this many other members are listed in `duplicateOf`. */
 export const MAX_DUPLICATE_REFS = 10;
 /** A hash bucket keeps the newest entries: enough to flag a reused image, bounded if one goes viral. */
-const MAX_BUCKET_ENTRIES = 200;
+const MAX_BUCKET_ENTRIES = 50;
 const SCAN_BATCH = 200;
 
 // ─── Public types ────────────────────────────────────────────────────────────────────────────────
@@ -467,7 +468,7 @@ export class PledgeService {
       const newKeys = evidence ? hashIds(evidence) : [];
       await this.indexRemove(oldKeys.filter((k) => !newKeys.includes(k)), g, u);
       await this.c.records.write(recordId(g, u), record);
-      await this.indexAdd(newKeys, g, u);
+      if (evidence) await this.indexAdd(newKeys, { g, u, n: pledgeId, d: evidence.dhash });
 
       // The record is written first, so a blob can never outlive every record that names it.
       if (inp.keptCopy && evidence) await this.store.blobs.put(keptCopyKey(g, u), inp.keptCopy);
@@ -973,25 +974,28 @@ export class PledgeService {
   private async findDuplicates(g: string, u: string, evidence: EvidenceInput): Promise<DuplicateRef[]> {
     const probeIds = [`sha:${evidence.sha256}`, ...dhashProbes(evidence.dhash).map((p) => `dh:${p.band}:${p.value}`)];
     const buckets = await this.c.hashes.readMany(probeIds);
-    const candidates = new Map<string, { g: string; u: string }>();
-    for (const b of buckets) {
-      if (!b.ok || !b.value) continue;
+    // A holder found in the sha bucket has the very same file (the index never names a member for
+    // a hash their record does not hold: entries go before the record changes, see submit()).
+    const candidates = new Map<string, HashEntry & { sameFile: boolean }>();
+    buckets.forEach((b, i) => {
+      if (!b.ok || !b.value) return;
       for (const e of b.value.entries) {
         if (e.u === u) continue; // the same person may reuse their own screenshot in another server
         if (e.g !== g && !this.crossServer) continue;
-        candidates.set(recordId(e.g, e.u), e);
+        const id = recordId(e.g, e.u);
+        const seen = candidates.get(id);
+        const n = e.n ?? seen?.n;
+        const d = e.d ?? seen?.d;
+        candidates.set(id, { g: e.g, u: e.u, ...(n === undefined ? {} : { n }), ...(d === undefined ? {} : { d }), sameFile: i === 0 || seen?.sameFile === true });
       }
-    }
+    });
     if (candidates.size === 0) return [];
-    const ids = [...candidates.keys()].slice(0, 100);
-    const records = await this.c.records.readMany(ids);
+
     const refs: DuplicateRef[] = [];
-    for (const r of records) {
-      const other = r.ok ? r.value : undefined;
-      if (!other?.evidence) continue;
-      const distance = hammingHex(other.evidence.dhash, evidence.dhash);
-      const reason = other.evidence.sha256 === evidence.sha256 ? 'sha256' : distance <= DHASH_MAX_DISTANCE ? 'dhash' : null;
-      if (!reason) continue; // stale index entry or a band collision
+    const ref = (other: { pledgeId: number; guildId: string; userId: string; dhash: string }, sameFile: boolean): void => {
+      const distance = hammingHex(other.dhash, evidence.dhash);
+      const reason = sameFile ? 'sha256' : distance <= DHASH_MAX_DISTANCE ? 'dhash' : null;
+      if (!reason) return; // a band collision: close in one band, far overall
       refs.push({
         pledgeId: other.pledgeId,
         userId: other.userId,
@@ -999,6 +1003,20 @@ export class PledgeService {
         ...(reason === 'dhash' ? { distance } : {}),
         ...(other.guildId !== g ? { guildId: other.guildId } : {}),
       });
+    };
+    const unknown: string[] = [];
+    for (const [id, c] of candidates) {
+      if (c.n !== undefined && c.d !== undefined) ref({ pledgeId: c.n, guildId: c.g, userId: c.u, dhash: c.d }, c.sameFile);
+      else unknown.push(id);
+    }
+    // Entries from before `n`/`d` existed: read the holders' records, as the check always did.
+    if (unknown.length > 0) {
+      const records = await this.c.records.readMany(unknown.slice(0, 100));
+      for (const r of records) {
+        const other = r.ok ? r.value : undefined;
+        if (!other?.evidence) continue; // a stale index entry
+        ref({ ...other, dhash: other.evidence.dhash }, other.evidence.sha256 === evidence.sha256);
+      }
     }
     refs.sort(
       (a, b) =>
@@ -1010,21 +1028,32 @@ export class PledgeService {
     return refs.slice(0, MAX_DUPLICATE_REFS);
   }
 
-  private async indexAdd(ids: readonly string[], g: string, u: string): Promise<number> {
+  /**
+   * Puts the holder in each bucket, or refreshes their entry when it lacks or differs in `n`/`d`
+   * (an entry written before those fields, or a replaced screenshot that shares a dHash band).
+   * Returns how many buckets lacked the holder altogether: what reconciliation reports as restored.
+   */
+  private async indexAdd(ids: readonly string[], holder: Required<HashEntry>): Promise<number> {
     if (ids.length === 0) return 0;
+    const { g, u } = holder;
     return this.store.withLock(
       ids.map((id) => LOCKS.hash(id)),
       async () => {
         const buckets = await this.c.hashes.readMany(ids);
         const writes: Array<{ id: string; value: HashBucket }> = [];
+        let added = 0;
         buckets.forEach((b, i) => {
           const id = ids[i] ?? '';
           const entries = b.ok ? (b.value?.entries ?? []) : [];
-          if (entries.some((e) => e.g === g && e.u === u)) return;
-          writes.push({ id, value: { entries: [...entries, { g, u }].slice(-MAX_BUCKET_ENTRIES) } });
+          const at = entries.findIndex((e) => e.g === g && e.u === u);
+          const current = entries[at];
+          if (current && current.n === holder.n && current.d === holder.d) return;
+          if (!current) added++;
+          const others = current ? entries.filter((_, j) => j !== at) : entries;
+          writes.push({ id, value: { entries: [...others, holder].slice(-MAX_BUCKET_ENTRIES) } });
         });
         await this.c.hashes.writeMany(writes);
-        return writes.length;
+        return added;
       },
     );
   }
@@ -1058,7 +1087,7 @@ export class PledgeService {
   private async restoreIndex(records: readonly PledgeRecord[]): Promise<number> {
     let restored = 0;
     for (const r of records) {
-      if (r.evidence) restored += await this.indexAdd(hashIds(r.evidence), r.guildId, r.userId);
+      if (r.evidence) restored += await this.indexAdd(hashIds(r.evidence), { g: r.guildId, u: r.userId, n: r.pledgeId, d: r.evidence.dhash });
     }
     return restored;
   }

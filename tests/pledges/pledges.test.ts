@@ -289,6 +289,54 @@ for (const [name, url] of allStoreCases()) {
       expect(far.outcome === 'created' && far.record.duplicateOf.filter((d) => d.userId === first)).toEqual([]);
     });
 
+    it('answers the duplicate check from the hash index alone: no holder record is read', async () => {
+      const ops: KvOperation[] = [];
+      const store = await openTestStore(u, { onOperation: (op) => ops.push(op) });
+      const pledges = new PledgeService({ store });
+      const shot = evidence();
+      const holders = [user(), user(), user()];
+      for (const h of holders) await pledges.submit(submission(G1, h, { evidence: { ...shot } }));
+      expect(await store.kv.get(`hash:sha:${shot.sha256}`)).toEqual({
+        entries: holders.map((h, i) => ({ g: G1, u: h, n: i + 1, d: shot.dhash })),
+      });
+      ops.length = 0;
+      const res = await pledges.submit(submission(G1, user(), { evidence: { ...shot } }));
+      expect(res.outcome === 'created' && res.record.duplicateOf).toEqual(
+        holders.map((h, i) => ({ pledgeId: i + 1, userId: h, reason: 'sha256' })),
+      );
+      const recordReads = ops.filter((op) => (op.op === 'get' || op.op === 'getMany') && op.keys.some((k) => holders.some((h) => k.endsWith(`pledge:${G1}:${h}`))));
+      expect(recordReads).toEqual([]);
+    });
+
+    it('index entries written before they carried the number and dHash still flag, and reconcile fills them in', async () => {
+      const { store, pledges } = await service();
+      const first = user();
+      const shot = evidence();
+      await pledges.submit(submission(G1, first, { evidence: shot }));
+      const legacy = { entries: [{ g: G1, u: first }] };
+      await store.kv.set(`hash:sha:${shot.sha256}`, legacy);
+      const band0 = `hash:dh:0:${shot.dhash.slice(0, 4)}`;
+      await store.kv.set(band0, legacy);
+      const near = await pledges.submit(submission(G1, user(), { evidence: evidence({ dhash: flipBits(shot.dhash, [20]) }) }));
+      expect(near.outcome === 'created' && near.record.duplicateOf).toEqual([{ pledgeId: 1, userId: first, reason: 'dhash', distance: 1 }]);
+      const same = await pledges.submit(submission(G1, user(), { evidence: { ...shot } }));
+      expect(same.outcome === 'created' && same.record.duplicateOf[0]).toEqual({ pledgeId: 1, userId: first, reason: 'sha256' });
+
+      const report = await pledges.reconcile(G1);
+      expect(report.guilds[0]?.hashIndexEntriesRestored).toBe(0); // upgraded, not missing
+      expect(await store.kv.get(band0)).toMatchObject({ entries: expect.arrayContaining([{ g: G1, u: first, n: 1, d: shot.dhash }]) });
+    });
+
+    it('a replacement screenshot that shares a dHash band refreshes the entry it keeps', async () => {
+      const { store, pledges } = await service();
+      const member = user();
+      const old = evidence();
+      await pledges.submit(submission(G1, member, { evidence: old }));
+      const fresh = evidence({ dhash: `${old.dhash.slice(0, 4)}${flipBits(old.dhash, [20, 24, 28, 32, 36, 40, 44, 48, 52]).slice(4)}` });
+      await pledges.submit(submission(G1, member, { evidence: fresh }));
+      expect(await store.kv.get(`hash:dh:0:${old.dhash.slice(0, 4)}`)).toEqual({ entries: [{ g: G1, u: member, n: 1, d: fresh.dhash }] });
+    });
+
     it('across servers: another member is flagged (with the server), the same member is not', async () => {
       const { pledges } = await service();
       const member = user();
