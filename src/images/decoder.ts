@@ -1,7 +1,8 @@
 // Shared sharp settings and a small gate so a burst of pledges cannot decode many large images at
-// once on a 2-core host. Every sharp call in src/images goes through here.
-import sharp from 'sharp';
+// once on a 2-core host. Every sharp call in src/images goes through here; sharp itself is loaded
+// on the first image, not at start-up (src/images/sharp.ts says why).
 import type { Sharp, SharpOptions } from 'sharp';
+import { loadSharp } from './sharp.js';
 
 export interface DecodeLimits {
   /** Refuse before decoding when width × height exceeds this. */
@@ -34,6 +35,7 @@ let configured = false;
 function configure(): void {
   if (configured) return;
   configured = true;
+  const sharp = loadSharp();
   // Each image is decoded once, so libvips' operation cache only holds memory hostage.
   sharp.cache(false);
   // One libvips worker per pipeline; parallelism comes from MAX_CONCURRENT_DECODES instead, which
@@ -56,7 +58,7 @@ export function inputOptions(limits: DecodeLimits): SharpOptions {
 
 export function openImage(bytes: Buffer, limits: DecodeLimits): Sharp {
   configure();
-  return sharp(bytes, inputOptions(limits)).timeout({ seconds: limits.decodeTimeoutSeconds });
+  return loadSharp()(bytes, inputOptions(limits)).timeout({ seconds: limits.decodeTimeoutSeconds });
 }
 
 const MAX_CONCURRENT_DECODES = 2;

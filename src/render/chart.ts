@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
+import { sharp } from '../images/sharp.js'; // loaded on the first chart, not at start-up: src/images/sharp.ts
 import type { Locale } from '../kb/schema.js';
 import { milestonesStrings } from '../milestones/strings.js';
 import { statsStrings } from '../stats/strings.js';

@@ -2,7 +2,7 @@
 // be regenerated (`node dist/src/sandbox/screenshot.js [out.png]`) instead of being a mystery blob.
 // Text is drawn as paths from the shipped DejaVu font, so the PNG is the same on any machine.
 import { writeFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { sharp } from '../images/sharp.js';
 import { textPath } from '../render/chart.js';
 import { isMain } from '../scripts/isMain.js';
 

@@ -2,7 +2,9 @@
 // grayscale, dark text on a light background, at a working width. Doing this with sharp (libvips,
 // native, outside the workers) keeps tesseract's single-threaded wasm busy only with recognition,
 // and means no undecodable or huge file ever reaches a worker.
-import sharp from 'sharp';
+import type { OutputInfo } from 'sharp';
+// Loaded on the first screenshot, not at start-up (src/images/sharp.ts says why).
+import { sharp } from '../images/sharp.js';
 
 export type PrepareOptions = {
   /**
@@ -46,7 +48,7 @@ const PORTRAIT_RATIO = 1.2;
 const MAX_HEIGHT_RATIO = 4;
 
 export async function prepareForOcr(input: Uint8Array, opts: PrepareOptions): Promise<PreparedImage> {
-  let gray: { data: Buffer; info: sharp.OutputInfo };
+  let gray: { data: Buffer; info: OutputInfo };
   let sourceWidth: number;
   let sourceHeight: number;
   try {
