@@ -1,5 +1,6 @@
 // Topic and donor lookup for slash-command autocomplete and for "did you mean" replies.
 import type { Donor, KnowledgeBase, Locale, Topic } from './schema.js';
+import { KbMemo, perKb } from './memo.js';
 import { editDistance, normalize } from './text.js';
 
 export { normalize } from './text.js';
@@ -70,12 +71,12 @@ function byRank(a: Scored, b: Scored): number {
   return a.rank - b.rank || a.distance - b.distance || a.index - b.index;
 }
 
-function rankEntries<T>(entries: readonly T[], termsOf: (entry: T) => string[], query: string, limit: number): T[] {
+/** `q` is already normalized; `terms[i]` are the expanded terms of `entries[i]`. */
+function rankEntries<T>(entries: readonly T[], terms: readonly (readonly string[])[], q: string, limit: number): T[] {
   const max = Math.max(0, Math.min(Math.floor(limit), AUTOCOMPLETE_MAX));
-  const q = normalize(query);
   if (!q) return entries.slice(0, max);
   return entries
-    .map((entry, index) => score(q, expand(termsOf(entry)), index))
+    .map((_, index) => score(q, terms[index] ?? [], index))
     .filter((s) => s.rank !== Rank.None)
     .sort(byRank)
     .slice(0, max)
@@ -88,31 +89,69 @@ function rankEntries<T>(entries: readonly T[], termsOf: (entry: T) => string[], 
 const topicTerms = (t: Topic): string[] => [t.id, t.name.en, t.name.fr, ...t.keywords];
 const donorTerms = (d: Donor): string[] => [d.id, d.name];
 
+/**
+ * Normalizing every term of every entry is most of the work of a search, and the KB does not change
+ * between reloads: the expanded terms, and the normalized ids and names for exact lookups, are
+ * computed once per loaded KB (memo.ts), in the KB's order.
+ */
+type Index<T> = { terms: string[][]; byId: Map<string, T>; byName: Map<string, T> };
+
+function buildIndex<T>(entries: readonly T[], termsOf: (e: T) => string[], id: (e: T) => string, names: (e: T) => string[]): Index<T> {
+  const byId = new Map<string, T>();
+  const byName = new Map<string, T>();
+  // The first entry in kb order wins, as a find() over the list would.
+  for (const e of entries) {
+    const k = normalize(id(e));
+    if (k && !byId.has(k)) byId.set(k, e);
+  }
+  for (const e of entries) {
+    for (const name of names(e)) {
+      const k = normalize(name);
+      if (k && !byName.has(k)) byName.set(k, e);
+    }
+  }
+  return { terms: entries.map((e) => expand(termsOf(e))), byId, byName };
+}
+
+const topicIndex = perKb((kb) => buildIndex(kb.topics, topicTerms, (t) => t.id, (t) => [t.name.en, t.name.fr]));
+const donorIndex = perKb((kb) => buildIndex(kb.donors, donorTerms, (d) => d.id, (d) => [d.name]));
+
+/** Members type the same few letters over and over ("d", "do", "don"): answers are kept per KB, query and locale. */
+const topicChoices = new KbMemo<readonly Choice[]>(2000);
+const donorChoices = new KbMemo<readonly Choice[]>(2000);
+
 /** Autocomplete for a topic option; an empty query lists every topic in kb order. */
 export function searchTopics(kb: KnowledgeBase, query: string, locale: Locale, limit = AUTOCOMPLETE_MAX): Choice[] {
-  return rankEntries(kb.topics, topicTerms, query, limit).map((t) => ({ id: t.id, name: t.name[locale] }));
+  const q = normalize(query);
+  const found = topicChoices.get(kb, `${locale}\u0000${limit}\u0000${q}`, () =>
+    rankEntries(kb.topics, topicIndex(kb).terms, q, limit).map((t) => ({ id: t.id, name: t.name[locale] })),
+  );
+  return found.map((c) => ({ ...c }));
 }
 
 /** Autocomplete for a donor option; an empty query lists every donor in kb order. */
 export function searchDonors(kb: KnowledgeBase, query: string, limit = AUTOCOMPLETE_MAX): Choice[] {
-  return rankEntries(kb.donors, donorTerms, query, limit).map((d) => ({ id: d.id, name: d.name }));
+  const q = normalize(query);
+  const found = donorChoices.get(kb, `${limit}\u0000${q}`, () =>
+    rankEntries(kb.donors, donorIndex(kb).terms, q, limit).map((d) => ({ id: d.id, name: d.name })),
+  );
+  return found.map((c) => ({ ...c }));
 }
 
 /** Exact lookup, ignoring case and accents, by id or by the English or French name. */
 export function findTopic(kb: KnowledgeBase, idOrName: string): Topic | undefined {
   const q = normalize(idOrName);
   if (!q) return undefined;
-  return (
-    kb.topics.find((t) => normalize(t.id) === q) ??
-    kb.topics.find((t) => normalize(t.name.en) === q || normalize(t.name.fr) === q)
-  );
+  const index = topicIndex(kb);
+  return index.byId.get(q) ?? index.byName.get(q);
 }
 
 /** Exact lookup, ignoring case and accents, by id or name. */
 export function findDonor(kb: KnowledgeBase, idOrName: string): Donor | undefined {
   const q = normalize(idOrName);
   if (!q) return undefined;
-  return kb.donors.find((d) => normalize(d.id) === q) ?? kb.donors.find((d) => normalize(d.name) === q);
+  const index = donorIndex(kb);
+  return index.byId.get(q) ?? index.byName.get(q);
 }
 
 /**
@@ -121,12 +160,13 @@ export function findDonor(kb: KnowledgeBase, idOrName: string): Donor | undefine
  */
 export function closestTopics(kb: KnowledgeBase, query: string, n = 3): Topic[] {
   const count = Math.max(0, Math.floor(n));
-  const found = rankEntries(kb.topics, topicTerms, query, AUTOCOMPLETE_MAX);
+  const index = topicIndex(kb);
+  const q = normalize(query);
+  const found = rankEntries(kb.topics, index.terms, q, AUTOCOMPLETE_MAX);
   if (found.length >= count) return found.slice(0, count);
 
-  const q = normalize(query);
   const rest = kb.topics
-    .map((topic, index) => ({ topic, index, similarity: bestSimilarity(q, expand(topicTerms(topic))) }))
+    .map((topic, i) => ({ topic, index: i, similarity: bestSimilarity(q, index.terms[i] ?? []) }))
     .filter(({ topic }) => !found.includes(topic))
     .sort((a, b) => b.similarity - a.similarity || a.index - b.index)
     .map(({ topic }) => topic);
