@@ -1,6 +1,6 @@
 import { messages, type Messages } from '../i18n/index.js';
 import type { Alternative, KnowledgeBase, Locale, Need } from '../kb/schema.js';
-import { embed, footer, latest, linkButtons, navRow, paginate, rows, type Audience, type Reply } from './reply.js';
+import { cachedReply, embed, footer, latest, linkButtons, navRow, paginate, rows, type Audience, type Reply } from './reply.js';
 
 /** The /alternatives choices: what an assistant is good at, plus three properties members ask for. */
 export const ALTERNATIVE_FILTERS = ['coding', 'writing', 'research', 'privacy', 'free', 'local', 'open-source'] as const;
@@ -59,6 +59,11 @@ function describe(a: Alternative, m: Messages, locale: Locale): string {
 }
 
 export function renderAlternatives(kb: KnowledgeBase, view: AlternativesView, locale: Locale, audience: Audience): Reply {
+  const key = `alternatives:${encodeAlternativesView(view).join(':')}:${view.page}`;
+  return cachedReply(kb, key, locale, audience, () => drawAlternatives(kb, view, locale, audience));
+}
+
+function drawAlternatives(kb: KnowledgeBase, view: AlternativesView, locale: Locale, audience: Audience): Reply {
   const m = messages(locale);
   const list = filterAlternatives(kb, view.filter);
   const p = paginate(list, PER_PAGE, view.page);

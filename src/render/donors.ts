@@ -5,7 +5,7 @@ import type { Donor, KnowledgeBase, Locale } from '../kb/schema.js';
 import { customId } from './customId.js';
 import { sanitizeUserText } from '../text/sanitize.js';
 import { truncate } from './limits.js';
-import { embed, footer, formatSources, latest, navRow, paginate, rows, type ActionRow, type Audience, type Reply } from './reply.js';
+import { cachedReply, embed, footer, formatSources, latest, navRow, paginate, rows, type ActionRow, type Audience, type Reply } from './reply.js';
 
 export type DonorsView = { kind: 'list'; page: number } | { kind: 'donor'; donorId: string };
 
@@ -45,6 +45,11 @@ function donorSelect(donors: Donor[], locale: Locale): ActionRow {
 }
 
 export function renderDonorList(kb: KnowledgeBase, locale: Locale, page: number, audience: Audience, notice?: string): Reply {
+  const list = cachedReply(kb, `donors:l:${page}`, locale, audience, () => drawDonorList(kb, locale, page, audience));
+  return notice ? { content: notice, ...list } : list;
+}
+
+function drawDonorList(kb: KnowledgeBase, locale: Locale, page: number, audience: Audience): Reply {
   const m = messages(locale);
   const sorted = donorsByAmount(kb);
   const total = donorTotal(kb);
@@ -56,7 +61,6 @@ export function renderDonorList(kb: KnowledgeBase, locale: Locale, page: number,
     return { name: d.name, value: parts.join('\n') };
   });
   return {
-    ...(notice ? { content: notice } : {}),
     embeds: [
       embed({
         title: m.donors.title,
@@ -73,7 +77,12 @@ export function renderDonorList(kb: KnowledgeBase, locale: Locale, page: number,
   };
 }
 
+/** `donor` is one of `kb.donors` (its id names it in the cache). */
 export function renderDonor(kb: KnowledgeBase, donor: Donor, locale: Locale, audience: Audience): Reply {
+  return cachedReply(kb, `donors:d:${donor.id}`, locale, audience, () => drawDonor(kb, donor, locale, audience));
+}
+
+function drawDonor(kb: KnowledgeBase, donor: Donor, locale: Locale, audience: Audience): Reply {
   const m = messages(locale);
   const fields = [{ name: m.donors.amount, value: amount(donor, locale), inline: true }];
   if (donor.recipient) fields.push({ name: m.donors.recipient, value: donor.recipient[locale], inline: true });

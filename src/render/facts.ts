@@ -5,6 +5,7 @@ import { customId } from './customId.js';
 import { sanitizeUserText } from '../text/sanitize.js';
 import { truncate } from './limits.js';
 import {
+  cachedReply,
   embed,
   footer,
   formatSources,
@@ -80,6 +81,10 @@ export function factPages(topic: Topic, locale: Locale): number[][] {
 }
 
 export function renderFactsOverview(kb: KnowledgeBase, locale: Locale, page: number, audience: Audience): Reply {
+  return cachedReply(kb, `facts:o:${page}`, locale, audience, () => drawFactsOverview(kb, locale, page, audience));
+}
+
+function drawFactsOverview(kb: KnowledgeBase, locale: Locale, page: number, audience: Audience): Reply {
   const m = messages(locale);
   const p = paginate(kb.topics, TOPICS_PER_PAGE, page);
   return {
@@ -95,7 +100,12 @@ export function renderFactsOverview(kb: KnowledgeBase, locale: Locale, page: num
   };
 }
 
+/** `topic` is one of `kb.topics` (its id names it in the cache). */
 export function renderTopic(kb: KnowledgeBase, topic: Topic, locale: Locale, page: number, audience: Audience): Reply {
+  return cachedReply(kb, `facts:t:${topic.id}:${page}`, locale, audience, () => drawTopic(kb, topic, locale, page, audience));
+}
+
+function drawTopic(kb: KnowledgeBase, topic: Topic, locale: Locale, page: number, audience: Audience): Reply {
   const m = messages(locale);
   const pages = factPages(topic, locale);
   const p = Math.min(Math.max(0, page), pages.length - 1);

@@ -7,7 +7,8 @@ import {
   type APIEmbed,
 } from 'discord-api-types/v10';
 import type { Messages } from '../i18n/index.js';
-import type { Source } from '../kb/schema.js';
+import { deepFreeze, KbMemo } from '../kb/memo.js';
+import type { KnowledgeBase, Locale, Source } from '../kb/schema.js';
 import { customId } from './customId.js';
 import { clampEmbed, truncate } from './limits.js';
 
@@ -20,6 +21,24 @@ export type Reply = { content?: string; embeds: APIEmbed[]; components: ActionRo
 export type Audience = { shared: false } | { shared: true; sharedBy?: string };
 
 export const BRAND_COLOR = 0x10a37f;
+
+const rendered = new KbMemo<Reply>(2000);
+
+/**
+ * A knowledge-base answer depends only on the KB, the view, the locale and the audience, and the KB
+ * is immutable between reloads: each answer is drawn once per loaded KB (src/kb/memo.ts: a reload
+ * starts afresh) and the same frozen Reply is sent again. A view shared by a named member carries
+ * that name, so it is drawn each time.
+ */
+export function cachedReply(kb: KnowledgeBase, view: string, locale: Locale, audience: Audience, draw: () => Reply): Reply {
+  if (audience.shared && audience.sharedBy) return draw();
+  return rendered.get(kb, `${locale}\u0000${audience.shared ? 's' : 'p'}\u0000${view}`, () => deepFreeze(draw()));
+}
+
+/** How many answers are held for this KB (tests). */
+export function cachedReplies(kb: KnowledgeBase): number {
+  return rendered.size(kb);
+}
 
 export function embed(e: APIEmbed): APIEmbed {
   return clampEmbed({ color: BRAND_COLOR, ...e });
