@@ -36,11 +36,13 @@ async function dispatch(interaction: Interaction, ctx: BotContext): Promise<void
 export async function routeInteraction(interaction: Interaction, ctx: BotContext): Promise<void> {
   const started = performance.now();
   const fields = { command: label(interaction), guild: interaction.guildId, interactionId: interaction.id };
-  const log = ctx.log.child(fields);
   try {
     await dispatch(interaction, ctx);
-    log.info({ outcome: 'ok', latencyMs: Math.round(performance.now() - started) }, 'interaction handled');
+    // The routine line of every interaction: one flat object rather than a child logger made per
+    // interaction (pino serializes a child's bindings and builds a new logger). Same fields as below.
+    ctx.log.info({ ...fields, outcome: 'ok', latencyMs: Math.round(performance.now() - started) }, 'interaction handled');
   } catch (err) {
+    const log = ctx.log.child(fields);
     const ref = await reportInteractionError(interaction, err, log);
     log.info({ outcome: ref ? 'error' : 'expired', ref, latencyMs: Math.round(performance.now() - started) }, 'interaction handled');
   }
