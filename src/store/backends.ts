@@ -255,6 +255,17 @@ async function createRedis(url: string, opts: BackendOptions): Promise<Backend> 
       connectionTimeout: opts.connectTimeoutMs,
     },
   );
+  // @keyv/redis connects on the first command; two commands issued together before that (or after
+  // a reconnect) each call connect(), the second fails and its cleanup closes the first's socket:
+  // "The client is offline". One connection attempt at a time, shared by whoever is waiting.
+  const connect = adapter.getClient.bind(adapter);
+  let connecting: ReturnType<typeof connect> | null = null;
+  adapter.getClient = () => {
+    connecting ??= connect().finally(() => {
+      connecting = null;
+    });
+    return connecting;
+  };
   const logError = throttled((o, m) => opts.log.warn(o, m));
   adapter.on('error', (err: unknown) => logError(errorFields(err), 'redis error'));
   // The adapter prefixes keys with its own namespace ("ns::key"); a keyv prefix on top would double it.

@@ -57,6 +57,13 @@ for (const [name, url] of allStoreCases()) {
       expect(await store.blobs.get('kept:1:2')).toBeUndefined();
     });
 
+    it('serves operations issued together on a store that has not connected yet', async () => {
+      const store = await openTestStore(u);
+      const results = await Promise.all([store.kv.get('first'), store.kv.getMany(['a', 'b']), store.kv.set('c', 1), store.kv.get('d')]);
+      expect(results).toEqual([undefined, [undefined, undefined], undefined, undefined]);
+      expect(await store.kv.get('c')).toBe(1);
+    });
+
     it('validates every read: a damaged record is reported as a typed error and logged, never thrown', async () => {
       const { log, entries } = recordingLogger();
       const store = await openTestStore(u, { log });
