@@ -1,7 +1,8 @@
-// A store failure part-way through submit() can leave the member's record written while the
-// totals, hash index or memo are not. If the store answers again at once, the record (stamped
-// with this interaction's id) is the truth: repair the server's aggregates and report the pledge,
-// so the member is never told "not recorded" about a pledge that /pledge status then shows.
+// submit() commits a pledge as one batch, but a failure can still come after the store has it: the
+// batch landed and its answer was lost (a connection cut right after COMMIT, a timeout), or the
+// kept copy failed after the record. If the store answers again at once, the record (stamped with
+// this interaction's id) is the truth: repair the server's aggregates if needed and report the
+// pledge, so the member is never told "not recorded" about a pledge that /pledge status then shows.
 import { StoreUnavailableError } from '../store/index.js';
 import type { PledgeService, SubmitInput, SubmitResult } from './service.js';
 

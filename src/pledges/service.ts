@@ -3,7 +3,7 @@
 // a state that reconcile() repairs (docs/store.md, "Write order").
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { InvalidRecord, ReadResult, Store, StoreLogger } from '../store/index.js';
+import type { InvalidRecord, KvEntry, ReadResult, Store, StoreLogger } from '../store/index.js';
 import {
   addTotals,
   applyChange,
@@ -377,10 +377,10 @@ export class PledgeService {
     const inp = parseInput(submitInputSchema, input);
     const { guildId: g, userId: u } = inp;
     return this.store.withLock(LOCKS.guild(g), async () => {
-      const memo = await this.readMemo(inp.interactionId);
+      // Both are read on every submission: one round trip, not two, inside the server's lock.
+      const [memo, existingRead] = await Promise.all([this.readMemo(inp.interactionId), this.c.records.read(recordId(g, u))]);
       if (memo) {
-        const current = await this.c.records.read(recordId(g, u));
-        const record = current.ok ? (current.value ?? null) : null;
+        const record = existingRead.ok ? (existingRead.value ?? null) : null;
         return {
           outcome: 'duplicate-interaction',
           previousOutcome: memo.op === 'submit' ? memo.outcome : 'unchanged-verified',
@@ -389,7 +389,6 @@ export class PledgeService {
         };
       }
 
-      const existingRead = await this.c.records.read(recordId(g, u));
       if (!existingRead.ok) return { outcome: 'invalid-record', error: existingRead.error };
       const existing = existingRead.value ?? null;
 
@@ -433,14 +432,16 @@ export class PledgeService {
         };
       }
 
-      const duplicateOf = inp.evidence ? await this.findDuplicates(g, u, inp.evidence) : [];
+      const [duplicateOf, numbering] = await Promise.all([
+        inp.evidence ? this.findDuplicates(g, u, inp.evidence) : Promise.resolve([]),
+        this.planNumber(existing, g, u),
+      ]);
+      const pledgeId = numbering.pledgeId;
       const possibleDuplicate = duplicateOf.length > 0;
       const autoVerified = inp.autoVerify === true && inp.evidence !== null && !possibleDuplicate;
       const evidence: Evidence | null = inp.evidence
         ? { ...inp.evidence, ...(inp.keptCopy ? { keptCopyKey: keptCopyKey(g, u) } : {}) }
         : null;
-
-      const pledgeId = await this.numberFor(existing, g, u);
 
       const outcome: AppliedSubmitOutcome = continues ? 'replaced' : 'created';
       const record: PledgeRecord = {
@@ -461,21 +462,28 @@ export class PledgeService {
         interactionId: inp.interactionId,
       };
 
-      // Stale index entries go before the record and new ones after it, so the index never names
-      // a member for a hash their record does not hold. A crash in between leaves a record without
-      // its entries, which reconcile (run at every start) adds back.
+      // Stale index entries go before the record, so the index never names a member for a hash
+      // their record does not hold. Then the number, the record, its index entries, the totals and
+      // the memo commit as one batch (commitChange): all of it or none, and one round trip inside
+      // the server's lock instead of seven.
       const oldKeys = existing?.evidence ? hashIds(existing.evidence) : [];
       const newKeys = evidence ? hashIds(evidence) : [];
       await this.indexRemove(oldKeys.filter((k) => !newKeys.includes(k)), g, u);
-      await this.c.records.write(recordId(g, u), record);
-      if (evidence) await this.indexAdd(newKeys, { g, u, n: pledgeId, d: evidence.dhash });
+      const counts = await this.commitChange(g, {
+        writes: [
+          ...numbering.writes,
+          this.c.records.entry(recordId(g, u), record),
+          this.c.memos.entry(inp.interactionId, { op: 'submit', guildId: g, userId: u, outcome, possibleDuplicate }, this.interactionTtlMs),
+        ],
+        index: evidence ? { ids: newKeys, holder: { g, u, n: pledgeId, d: evidence.dhash } } : null,
+        before: contribution(existing),
+        after: contribution(record),
+        nowIso: now,
+      });
 
       // The record is written first, so a blob can never outlive every record that names it.
       if (inp.keptCopy && evidence) await this.store.blobs.put(keptCopyKey(g, u), inp.keptCopy);
       else if (existing?.evidence?.keptCopyKey) await this.store.blobs.delete(existing.evidence.keptCopyKey);
-
-      const counts = await this.updateTotals(g, contribution(existing), contribution(record), now);
-      await this.writeMemo(inp.interactionId, { op: 'submit', guildId: g, userId: u, outcome, possibleDuplicate });
       if (possibleDuplicate) {
         this.log.info({ guildId: g, userId: u, pledgeId, duplicateOf }, 'pledges: possible duplicate evidence');
       }
@@ -823,6 +831,19 @@ export class PledgeService {
 
   // ── Internals: numbering, registry, totals ──
 
+  /**
+   * The member's number and, for a first pledge, the counter and register writes that claim it,
+   * to be committed with the record (commitChange): a crash before that commit hands out nothing.
+   * Only ever called under the server's lock, so two plans never read the same counter.
+   */
+  private async planNumber(existing: PledgeRecord | null, g: string, u: string): Promise<{ pledgeId: number; writes: KvEntry[] }> {
+    if (existing) return { pledgeId: existing.pledgeId, writes: [] };
+    await this.ensureRegistered(g);
+    const last = await this.readLast(this.c.seqs, g, (n) => this.c.numbers.readMany(range(n, SCAN_BATCH).map((i) => numberId(g, i))));
+    const n = last + 1;
+    return { pledgeId: n, writes: [this.c.seqs.entry(g, { last: n }), this.c.numbers.entry(numberId(g, n), { userId: u })] };
+  }
+
   private async allocateNumber(g: string, u: string): Promise<number> {
     const last = await this.readLast(this.c.seqs, g, (n) => this.c.numbers.readMany(range(n, SCAN_BATCH).map((i) => numberId(g, i))));
     const n = last + 1;
@@ -896,7 +917,58 @@ export class PledgeService {
    * the campaign behind by this change; reconcile() without a server id re-sums it.
    */
   private async updateTotals(g: string, before: Contribution | null, after: Contribution | null, nowIso: string): Promise<CountChange> {
-    return this.store.withLock(LOCKS.totals, async () => {
+    return this.store.withLock(LOCKS.totals, () => this.updateTotalsLocked(g, before, after, nowIso));
+  }
+
+  /**
+   * Commits `writes`, the holder's hash index entries and the totals change as one batch, holding
+   * the hash buckets' locks and then LOCKS.totals (the lock order of docs/store.md). If a total is
+   * unreadable, the rest commits first and the totals are recounted (the recount reads the record).
+   */
+  private async commitChange(
+    g: string,
+    change: {
+      writes: KvEntry[];
+      index: { ids: string[]; holder: Required<HashEntry> } | null;
+      before: Contribution | null;
+      after: Contribution | null;
+      nowIso: string;
+    },
+  ): Promise<CountChange> {
+    const ids = change.index?.ids ?? [];
+    return this.store.withLock(
+      ids.map((id) => LOCKS.hash(id)),
+      async () => {
+        const indexWrites = change.index ? await this.planIndexAdd(change.index.ids, change.index.holder) : [];
+        return this.store.withLock(LOCKS.totals, async () => {
+          const [gr, cr] = await Promise.all([this.c.guildTotals.read(g), this.c.campaign.read(CAMPAIGN_ID)]);
+          if (!gr.ok || !cr.ok) {
+            await this.store.kv.setMany([...change.writes, ...indexWrites]);
+            return this.updateTotalsLocked(g, change.before, change.after, change.nowIso);
+          }
+          const gBefore = gr.value ?? emptyTotals();
+          const gAfter = applyChange(gBefore, change.before, change.after, change.nowIso);
+          const cBefore = cr.value ?? emptyCampaignTotals();
+          const cAfter = addTotals(cBefore, difference(gAfter, gBefore), change.nowIso);
+          cAfter.servers += serversDelta(gBefore.counted, gAfter.counted);
+          await this.store.kv.setMany([
+            ...change.writes,
+            ...indexWrites,
+            this.c.guildTotals.entry(g, gAfter),
+            this.c.campaign.entry(CAMPAIGN_ID, cAfter),
+          ]);
+          return {
+            guild: { before: gBefore.counted, after: gAfter.counted },
+            campaign: { before: cBefore.counted, after: cAfter.counted },
+            levels: { guild: gAfter.byLevel, campaign: cAfter.byLevel },
+          };
+        });
+      },
+    );
+  }
+
+  private async updateTotalsLocked(g: string, before: Contribution | null, after: Contribution | null, nowIso: string): Promise<CountChange> {
+    {
       const [gr, cr] = await Promise.all([this.c.guildTotals.read(g), this.c.campaign.read(CAMPAIGN_ID)]);
       if (!gr.ok) {
         // Cannot apply a change to an unreadable total: recount this server (the record is already
@@ -929,7 +1001,7 @@ export class PledgeService {
         campaign: { before: cBefore.counted, after: cAfter.counted },
         levels: { guild: gAfter.byLevel, campaign: cAfter.byLevel },
       };
-    });
+    }
   }
 
   private async recountLocked(g: string, nowIso: string): Promise<Totals> {
@@ -1033,25 +1105,40 @@ export class PledgeService {
    * (an entry written before those fields, or a replaced screenshot that shares a dHash band).
    * Returns how many buckets lacked the holder altogether: what reconciliation reports as restored.
    */
+  /**
+   * The bucket writes that put the holder in each bucket, or refresh their entry when it lacks or
+   * differs in `n`/`d` (an entry written before those fields, or a replaced screenshot that shares
+   * a dHash band). The caller holds the buckets' locks until the writes commit.
+   */
+  private async planIndexAdd(ids: readonly string[], holder: Required<HashEntry>): Promise<KvEntry[]> {
+    return (await this.indexAddChanges(ids, holder)).writes.map((w) => this.c.hashes.entry(w.id, w.value));
+  }
+
+  private async indexAddChanges(ids: readonly string[], holder: Required<HashEntry>): Promise<{ writes: Array<{ id: string; value: HashBucket }>; added: number }> {
+    const { g, u } = holder;
+    const buckets = await this.c.hashes.readMany(ids);
+    const writes: Array<{ id: string; value: HashBucket }> = [];
+    let added = 0;
+    buckets.forEach((b, i) => {
+      const id = ids[i] ?? '';
+      const entries = b.ok ? (b.value?.entries ?? []) : [];
+      const at = entries.findIndex((e) => e.g === g && e.u === u);
+      const current = entries[at];
+      if (current && current.n === holder.n && current.d === holder.d) return;
+      if (!current) added++;
+      const others = current ? entries.filter((_, j) => j !== at) : entries;
+      writes.push({ id, value: { entries: [...others, holder].slice(-MAX_BUCKET_ENTRIES) } });
+    });
+    return { writes, added };
+  }
+
+  /** indexAddChanges, written at once. Returns how many buckets lacked the holder: what reconciliation reports as restored. */
   private async indexAdd(ids: readonly string[], holder: Required<HashEntry>): Promise<number> {
     if (ids.length === 0) return 0;
-    const { g, u } = holder;
     return this.store.withLock(
       ids.map((id) => LOCKS.hash(id)),
       async () => {
-        const buckets = await this.c.hashes.readMany(ids);
-        const writes: Array<{ id: string; value: HashBucket }> = [];
-        let added = 0;
-        buckets.forEach((b, i) => {
-          const id = ids[i] ?? '';
-          const entries = b.ok ? (b.value?.entries ?? []) : [];
-          const at = entries.findIndex((e) => e.g === g && e.u === u);
-          const current = entries[at];
-          if (current && current.n === holder.n && current.d === holder.d) return;
-          if (!current) added++;
-          const others = current ? entries.filter((_, j) => j !== at) : entries;
-          writes.push({ id, value: { entries: [...others, holder].slice(-MAX_BUCKET_ENTRIES) } });
-        });
+        const { writes, added } = await this.indexAddChanges(ids, holder);
         await this.c.hashes.writeMany(writes);
         return added;
       },

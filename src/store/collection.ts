@@ -3,7 +3,7 @@
 // surface as a value the caller can branch on, never as an exception deep inside a command.
 import type { z } from 'zod';
 import type { InvalidRecord } from './errors.js';
-import { UndecodableValue, type KV } from './kv.js';
+import { UndecodableValue, type KV, type KvEntry } from './kv.js';
 import type { StoreLogger } from './logger.js';
 
 export type ReadResult<T> = { ok: true; value: T | undefined } | { ok: false; error: InvalidRecord };
@@ -38,6 +38,14 @@ export class Collection<T> {
     const parsed = this.schema.parse(value);
     await this.kv.set(this.key(id), parsed, ttlMs);
     return parsed;
+  }
+
+  /**
+   * A validated entry for `KV.setMany`, so that writes to several collections commit as one batch
+   * (all or nothing on every backend). Throws on an invalid value, like write().
+   */
+  entry(id: string, value: T, ttlMs?: number): KvEntry {
+    return { key: this.key(id), value: this.schema.parse(value), ...(ttlMs === undefined ? {} : { ttlMs }) };
   }
 
   async writeMany(entries: ReadonlyArray<{ id: string; value: T; ttlMs?: number }>): Promise<void> {

@@ -210,7 +210,7 @@ for (const backend of BACKENDS) {
  * The same half-finished write, made deterministic on SQLite (always runs): the store becomes
  * unreachable exactly when a submission writes the server totals, i.e. after its record was written.
  */
-describe('a submission interrupted after its record was written', () => {
+describe('a submission whose commit landed but whose answer was lost', () => {
   let h: SimulatedBot;
   const logs: LogLine[] = [];
   let n = 0;
@@ -237,9 +237,10 @@ describe('a submission interrupted after its record was written', () => {
   type Op = 'get' | 'getMany' | 'set' | 'setMany' | 'delete' | 'deleteMany';
 
   /**
-   * The first write of `totals:<guildId>` fails as an unreachable backend would and, with `lasting`,
-   * so does every store operation after it until end(): an outage that begins between the record
-   * and the totals and outlasts the bot's immediate read-back (src/pledges/recover.ts).
+   * The first write of `totals:<guildId>` (the batch that commits a pledge: number, record, index,
+   * totals, memo) reaches the store, and then its answer is lost as when a connection drops right
+   * after a commit; with `lasting`, every store operation after it fails until end(): an outage that
+   * outlasts the bot's immediate read-back (src/pledges/recover.ts).
    */
   function outageAtTotalsWrite(guildId: string, lasting: boolean): { started: () => boolean; end(): void } {
     const kv = h.bot.ctx.store.kv as unknown as Record<Op, (...args: unknown[]) => Promise<unknown>>;
@@ -252,7 +253,10 @@ describe('a submission interrupted after its record was written', () => {
     for (const op of ops) {
       kv[op] = async (...args: unknown[]) => {
         const hit = !started && (op === 'set' || op === 'setMany') && keysOf(op, args).includes(`totals:${guildId}`);
-        if (hit) started = true;
+        if (hit) {
+          started = true;
+          await originals[op].apply(h.bot.ctx.store.kv, args);
+        }
         if (hit || (started && lasting && !ended)) {
           throw new StoreUnavailableError(`${op} ${keysOf(op, args)[0] ?? ''}`, 'backend-error', new Error('injected by the fault suite'));
         }
@@ -268,7 +272,7 @@ describe('a submission interrupted after its record was written', () => {
     };
   }
 
-  it('GIVEN the store answers again at once WHEN a submission’s totals write fails THEN the member is told "recorded" with the number and counts equal a recount', async () => {
+  it('GIVEN the store answers again at once WHEN a submission’s commit answer is lost THEN the member is told "recorded" with the number and counts equal a recount', async () => {
     const s = await server('Half-written, brief');
     const [png] = await screenshots(1, 90_000);
     const member = s.member();
@@ -301,7 +305,7 @@ describe('a submission interrupted after its record was written', () => {
       outage.end();
     }
     const stored = await h.bot.ctx.pledges.get(s.guildId, member.id);
-    expect(stored.ok && stored.record?.pledgeId, 'the record was written before the outage').toBe(2);
+    expect(stored.ok && stored.record?.pledgeId, 'the pledge was committed before the outage').toBe(2);
     // Without a restart: the bot reconciles the server once the store answers again (src/app.ts).
     await until(async () => {
       const now = await guildState(h.bot.ctx.pledges, s.guildId);

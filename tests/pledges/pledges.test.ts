@@ -148,18 +148,20 @@ for (const [name, url] of allStoreCases()) {
       });
       const pledges = new PledgeService({ store });
       await pledges.submit(submission(G1, user()));
-
-      failOn = (op) => op.op === 'set' && (op.keys[0] ?? '').startsWith('totals:');
       const member = user();
-      await expect(pledges.submit(submission(G1, member))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await pledges.submit(submission(G1, member));
+
+      // A withdrawal writes the record, then the totals (a submission commits both at once).
+      failOn = (op) => op.op === 'set' && (op.keys[0] ?? '').startsWith('totals:');
+      await expect(pledges.withdraw({ guildId: G1, userId: member, interactionId: ix() })).rejects.toBeInstanceOf(StoreUnavailableError);
       failOn = null;
-      expect(recordOf(await pledges.get(G1, member)).pledgeId).toBe(2); // the record made it
-      expect((await pledges.totals(G1)).counted).toBe(1); // the count did not
+      expect(recordOf(await pledges.get(G1, member)).status).toBe('withdrawn'); // the record made it
+      expect((await pledges.totals(G1)).counted).toBe(2); // the count did not
 
       const report = await pledges.reconcile(G1);
-      expect(report.guilds[0]?.fixes).toContain(`server ${G1} counted: 1 → 2`);
-      expect((await pledges.totals(G1)).counted).toBe(2);
-      expect((await pledges.campaignTotals()).counted).toBe(2);
+      expect(report.guilds[0]?.fixes).toContain(`server ${G1} counted: 2 → 1`);
+      expect((await pledges.totals(G1)).counted).toBe(1);
+      expect((await pledges.campaignTotals()).counted).toBe(1);
       expect((await pledges.reconcile()).repaired).toBe(false);
     });
 
@@ -172,17 +174,19 @@ for (const [name, url] of allStoreCases()) {
         },
       });
       const pledges = new PledgeService({ store });
+      const member = user();
+      await pledges.submit(submission(G2, member));
       failOn = (op) => op.op === 'set' && (op.keys[0] ?? '').startsWith('campaign-totals:');
-      await expect(pledges.submit(submission(G2, user()))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(pledges.withdraw({ guildId: G2, userId: member, interactionId: ix() })).rejects.toBeInstanceOf(StoreUnavailableError);
       failOn = null;
-      expect((await pledges.totals(G2)).counted).toBe(1);
-      expect((await pledges.campaignTotals()).counted).toBe(0);
+      expect((await pledges.totals(G2)).counted).toBe(0);
+      expect((await pledges.campaignTotals()).counted).toBe(1);
       const report = await pledges.reconcile();
-      expect(report.campaignFixes).toContain('campaign counted: 0 → 1');
-      expect(await pledges.campaignTotals()).toMatchObject({ counted: 1, servers: 1 });
+      expect(report.campaignFixes).toContain('campaign counted: 1 → 0');
+      expect(await pledges.campaignTotals()).toMatchObject({ counted: 0, servers: 0 });
     });
 
-    it('a crash after a number was reserved leaves a harmless gap that reconcile reports', async () => {
+    it('a submission cut off at its commit leaves nothing behind: no record, number, index entry or count', async () => {
       let failOn: ((op: KvOperation) => boolean) | null = null;
       const store = await openTestStore(u, {
         log: recordingLogger().log,
@@ -192,15 +196,19 @@ for (const [name, url] of allStoreCases()) {
       });
       const pledges = new PledgeService({ store });
       const member = user();
-      failOn = (op) => op.op === 'set' && (op.keys[0] ?? '').startsWith('pledge:');
-      await expect(pledges.submit(submission(G1, member))).rejects.toBeInstanceOf(StoreUnavailableError);
+      const shot = evidence();
+      failOn = (op) => op.op === 'setMany' && op.keys.some((k) => k.startsWith('pledge:'));
+      await expect(pledges.submit(submission(G1, member, { evidence: shot }))).rejects.toBeInstanceOf(StoreUnavailableError);
       failOn = null;
-      const retry = await pledges.submit(submission(G1, member));
-      expect(retry.outcome === 'created' && retry.record.pledgeId).toBe(2);
+      expect((await pledges.get(G1, member)).ok && (await pledges.get(G1, member))).toMatchObject({ record: null });
+      expect(await store.kv.get(`pledge-seq:${G1}`)).toBeUndefined();
+      expect(await store.kv.get(`hash:sha:${shot.sha256}`)).toBeUndefined();
+      expect((await pledges.totals(G1)).counted).toBe(0);
+
+      const retry = await pledges.submit(submission(G1, member, { evidence: shot }));
+      expect(retry.outcome === 'created' && retry.record.pledgeId).toBe(1); // no gap
       const report = await pledges.reconcile(G1);
-      expect(report.guilds[0]).toMatchObject({ staleNumbers: [1], pledgesCounted: 1, fixes: [] });
-      expect(recordOf(await pledges.getByNumber(G1, 2)).userId).toBe(member);
-      expect((await pledges.getByNumber(G1, 1)).ok && (await pledges.getByNumber(G1, 1))).toMatchObject({ record: null });
+      expect(report.guilds[0]).toMatchObject({ staleNumbers: [], pledgesCounted: 1, fixes: [], hashIndexEntriesRestored: 0 });
     });
 
     it('reconcile repairs a corrupted aggregate and a lost hash index', async () => {

@@ -300,7 +300,12 @@ export type StoreOp = { op: 'get' | 'getMany' | 'set' | 'setMany' | 'delete' | '
  * operation `when` picks, from now until the returned function is called. The store's own KV object
  * is patched, so every collection, the settings and the pledge service see the failure.
  */
-export function failStore(env: PledgeBot, when: (op: StoreOp) => boolean): { restore(): void; failed: StoreOp[] } {
+/**
+ * Store operations matching `when` fail as an unreachable backend would. With `landed`, the
+ * operation runs first and only its answer is lost (a timeout after the commit): the caller is told
+ * it failed although the store has it.
+ */
+export function failStore(env: PledgeBot, when: (op: StoreOp) => boolean, opts: { landed?: boolean } = {}): { restore(): void; failed: StoreOp[] } {
   const kv = env.h.bot.ctx.store.kv as unknown as Record<StoreOp['op'], (...args: unknown[]) => Promise<unknown>>;
   const failed: StoreOp[] = [];
   const originals = new Map<StoreOp['op'], (...args: unknown[]) => Promise<unknown>>();
@@ -317,6 +322,7 @@ export function failStore(env: PledgeBot, when: (op: StoreOp) => boolean): { res
       const call = { op, keys: keysOf(op, args) };
       if (when(call)) {
         failed.push(call);
+        if (opts.landed) await original.apply(env.h.bot.ctx.store.kv, args);
         throw new StoreUnavailableError(`${op} ${call.keys[0] ?? ''}`, 'backend-error', new Error('injected by the test'));
       }
       return original.apply(env.h.bot.ctx.store.kv, args);
