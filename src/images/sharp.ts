@@ -15,7 +15,7 @@
 // erased at compile time and cost nothing.
 import { createRequire } from 'node:module';
 import type sharpModule from 'sharp';
-import type { Sharp } from 'sharp';
+import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 
 export type SharpModule = typeof sharpModule;
 
@@ -43,9 +43,12 @@ export function sharpLoadCount(): number {
 }
 
 /**
- * `sharp(input, options)`, loading sharp on the first call. Only the call: module-wide settings
- * (`cache`, `concurrency`, …) are reached through `loadSharp()`.
+ * `sharp(input, options)` or `sharp(options)`, loading sharp on the first call. Only the call:
+ * module-wide settings (`cache`, `concurrency`, …) are reached through `loadSharp()`.
  */
-export function sharp(...args: Parameters<SharpModule>): Sharp {
-  return loadSharp()(...args);
+export function sharp(options?: SharpOptions): Sharp;
+export function sharp(input?: SharpInput | SharpInput[], options?: SharpOptions): Sharp;
+export function sharp(...args: [(SharpInput | SharpInput[] | SharpOptions)?, SharpOptions?]): Sharp {
+  // sharp tells the two forms apart at run time; its overloads cannot take the union statically.
+  return Reflect.apply(loadSharp(), undefined, args) as Sharp;
 }
