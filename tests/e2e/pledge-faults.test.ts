@@ -187,7 +187,7 @@ describe('the store commits a pledge but its answer is lost', () => {
   // PledgeService.submit commits the number, record, hash index, totals and memo as one batch. The
   // batch can land while its answer is lost (a timeout after the commit): the bot must not tell the
   // member "try again" about a pledge the store has.
-  const totalsBatch = (op: { op: string; keys: string[] }) => op.op === 'setMany' && op.keys.includes(`totals:${env.guildId}`);
+  const totalsBatch = (op: { op: string; keys: readonly string[] }) => op.op === 'setMany' && op.keys.includes(`totals:${env.guildId}`);
   async function submitWithTotalsFailure(member: ReturnType<typeof newMember>) {
     const outage = failStore(env, totalsBatch, { landed: true });
     try {
