@@ -59,8 +59,12 @@ import {
 export const INTERACTION_TTL_MS = 60 * 60 * 1000;
 /** At most this many other members are listed in `duplicateOf`. */
 export const MAX_DUPLICATE_REFS = 10;
-/** A hash bucket keeps the newest entries: enough to flag a reused image, bounded if one goes viral. */
-const MAX_BUCKET_ENTRIES = 50;
+/**
+ * A hash bucket keeps its newest holders: twice what a pledge can list, so a reused image is still
+ * flagged after half of them withdraw. On a viral screenshot five such buckets are read, validated
+ * and rewritten on every pledge; at 200 entries that was the largest cost of /pledge (bench, 2026-11).
+ */
+const MAX_BUCKET_ENTRIES = 2 * MAX_DUPLICATE_REFS;
 const SCAN_BATCH = 200;
 
 // ─── Public types ────────────────────────────────────────────────────────────────────────────────
