@@ -15,9 +15,9 @@ const last = z.object({ last: z.number().int().nonnegative() });
 
 /**
  * One holder of a hash. `n` (their pledge number, fixed for life) and `d` (their screenshot's
- * dHash) let the duplicate check answer from the bucket alone, without reading every holder's
- * record: on a viral screenshot that was ~100 record reads per pledge. Entries written before
- * these fields existed lack them; the check reads those holders' records as it used to.
+ * dHash) let the duplicate check rank holders from the bucket alone and confirm only the ten it
+ * lists against their records (on a viral screenshot it read ~100 records per pledge). Entries
+ * written before these fields existed lack them and rank last.
  */
 export const hashEntrySchema = z.object({
   g: snowflakeSchema,

@@ -14,7 +14,7 @@ import {
   sumContributions,
   type Contribution,
 } from './aggregates.js';
-import { DHASH_MAX_DISTANCE, dhashIndexEntries, dhashProbes, hammingHex } from './hashing.js';
+import { DHASH_BITS, DHASH_MAX_DISTANCE, dhashIndexEntries, dhashProbes, hammingHex } from './hashing.js';
 import {
   CAMPAIGN_ID,
   keptCopyKey,
@@ -436,10 +436,16 @@ export class PledgeService {
         };
       }
 
-      const [duplicateOf, numbering] = await Promise.all([
+      // Both settle before anything is rethrown: planNumber may repair a damaged counter, and that
+      // write must not land after the server's lock was released to the next submission.
+      const [dupRead, numberRead] = await Promise.allSettled([
         inp.evidence ? this.findDuplicates(g, u, inp.evidence) : Promise.resolve([]),
         this.planNumber(existing, g, u),
       ]);
+      if (dupRead.status === 'rejected') throw dupRead.reason;
+      if (numberRead.status === 'rejected') throw numberRead.reason;
+      const duplicateOf = dupRead.value;
+      const numbering = numberRead.value;
       const pledgeId = numbering.pledgeId;
       const possibleDuplicate = duplicateOf.length > 0;
       const autoVerified = inp.autoVerify === true && inp.evidence !== null && !possibleDuplicate;
@@ -1050,8 +1056,7 @@ export class PledgeService {
   private async findDuplicates(g: string, u: string, evidence: EvidenceInput): Promise<DuplicateRef[]> {
     const probeIds = [`sha:${evidence.sha256}`, ...dhashProbes(evidence.dhash).map((p) => `dh:${p.band}:${p.value}`)];
     const buckets = await this.c.hashes.readMany(probeIds);
-    // A holder found in the sha bucket has the very same file (the index never names a member for
-    // a hash their record does not hold: entries go before the record changes, see submit()).
+    // A holder found in the sha bucket should have the very same file: ranked first, confirmed below.
     const candidates = new Map<string, HashEntry & { sameFile: boolean }>();
     buckets.forEach((b, i) => {
       if (!b.ok || !b.value) return;
@@ -1067,31 +1072,38 @@ export class PledgeService {
     });
     if (candidates.size === 0) return [];
 
+    // Rank from the entries (number, dHash), then confirm against the holders' records, ten at a
+    // time: an entry can outlive its pledge (a damaged record erased on withdraw, a hand edit), and
+    // nobody may be named for a pledge that no longer holds the image. One read of ten records
+    // usually settles it, where checking every holder took up to 100. Entries written before `n`/`d`
+    // existed rank last and are checked the same way.
+    const ranked = [...candidates]
+      .map(([id, c]) => ({ id, c, distance: c.d === undefined ? null : hammingHex(c.d, evidence.dhash) }))
+      .filter((x) => x.c.sameFile || x.distance === null || x.distance <= DHASH_MAX_DISTANCE) // band collisions
+      .sort(
+        (a, b) =>
+          Number(a.c.g !== g) - Number(b.c.g !== g) ||
+          Number(!a.c.sameFile) - Number(!b.c.sameFile) ||
+          (a.distance ?? DHASH_BITS) - (b.distance ?? DHASH_BITS) ||
+          (a.c.n ?? Number.MAX_SAFE_INTEGER) - (b.c.n ?? Number.MAX_SAFE_INTEGER),
+      )
+      .slice(0, 100);
     const refs: DuplicateRef[] = [];
-    const ref = (other: { pledgeId: number; guildId: string; userId: string; dhash: string }, sameFile: boolean): void => {
-      const distance = hammingHex(other.dhash, evidence.dhash);
-      const reason = sameFile ? 'sha256' : distance <= DHASH_MAX_DISTANCE ? 'dhash' : null;
-      if (!reason) return; // a band collision: close in one band, far overall
-      refs.push({
-        pledgeId: other.pledgeId,
-        userId: other.userId,
-        reason,
-        ...(reason === 'dhash' ? { distance } : {}),
-        ...(other.guildId !== g ? { guildId: other.guildId } : {}),
-      });
-    };
-    const unknown: string[] = [];
-    for (const [id, c] of candidates) {
-      if (c.n !== undefined && c.d !== undefined) ref({ pledgeId: c.n, guildId: c.g, userId: c.u, dhash: c.d }, c.sameFile);
-      else unknown.push(id);
-    }
-    // Entries from before `n`/`d` existed: read the holders' records, as the check always did.
-    if (unknown.length > 0) {
-      const records = await this.c.records.readMany(unknown.slice(0, 100));
+    for (let i = 0; i < ranked.length && refs.length < MAX_DUPLICATE_REFS; i += MAX_DUPLICATE_REFS) {
+      const records = await this.c.records.readMany(ranked.slice(i, i + MAX_DUPLICATE_REFS).map((x) => x.id));
       for (const r of records) {
         const other = r.ok ? r.value : undefined;
         if (!other?.evidence) continue; // a stale index entry
-        ref({ ...other, dhash: other.evidence.dhash }, other.evidence.sha256 === evidence.sha256);
+        const distance = hammingHex(other.evidence.dhash, evidence.dhash);
+        const reason = other.evidence.sha256 === evidence.sha256 ? 'sha256' : distance <= DHASH_MAX_DISTANCE ? 'dhash' : null;
+        if (!reason) continue;
+        refs.push({
+          pledgeId: other.pledgeId,
+          userId: other.userId,
+          reason,
+          ...(reason === 'dhash' ? { distance } : {}),
+          ...(other.guildId !== g ? { guildId: other.guildId } : {}),
+        });
       }
     }
     refs.sort(
@@ -1105,11 +1117,6 @@ export class PledgeService {
   }
 
   /**
-   * Puts the holder in each bucket, or refreshes their entry when it lacks or differs in `n`/`d`
-   * (an entry written before those fields, or a replaced screenshot that shares a dHash band).
-   * Returns how many buckets lacked the holder altogether: what reconciliation reports as restored.
-   */
-  /**
    * The bucket writes that put the holder in each bucket, or refresh their entry when it lacks or
    * differs in `n`/`d` (an entry written before those fields, or a replaced screenshot that shares
    * a dHash band). The caller holds the buckets' locks until the writes commit.
@@ -1118,7 +1125,16 @@ export class PledgeService {
     return (await this.indexAddChanges(ids, holder)).writes.map((w) => this.c.hashes.entry(w.id, w.value));
   }
 
-  private async indexAddChanges(ids: readonly string[], holder: Required<HashEntry>): Promise<{ writes: Array<{ id: string; value: HashBucket }>; added: number }> {
+  /**
+   * With `restoring` (reconciliation), a full bucket that lacks the holder is left alone: the cap
+   * pushed them out, which is not damage. Putting them back would push another holder out, so every
+   * reconcile would "repair" every viral bucket again, and keep the last-scanned holders, not the newest.
+   */
+  private async indexAddChanges(
+    ids: readonly string[],
+    holder: Required<HashEntry>,
+    restoring = false,
+  ): Promise<{ writes: Array<{ id: string; value: HashBucket }>; added: number }> {
     const { g, u } = holder;
     const buckets = await this.c.hashes.readMany(ids);
     const writes: Array<{ id: string; value: HashBucket }> = [];
@@ -1129,6 +1145,7 @@ export class PledgeService {
       const at = entries.findIndex((e) => e.g === g && e.u === u);
       const current = entries[at];
       if (current && current.n === holder.n && current.d === holder.d) return;
+      if (!current && restoring && entries.length >= MAX_BUCKET_ENTRIES) return;
       if (!current) added++;
       const others = current ? entries.filter((_, j) => j !== at) : entries;
       writes.push({ id, value: { entries: [...others, holder].slice(-MAX_BUCKET_ENTRIES) } });
@@ -1136,13 +1153,13 @@ export class PledgeService {
     return { writes, added };
   }
 
-  /** indexAddChanges, written at once. Returns how many buckets lacked the holder: what reconciliation reports as restored. */
-  private async indexAdd(ids: readonly string[], holder: Required<HashEntry>): Promise<number> {
+  /** Reconciliation's indexAddChanges, written at once. Returns how many entries were missing and put back. */
+  private async indexRestore(ids: readonly string[], holder: Required<HashEntry>): Promise<number> {
     if (ids.length === 0) return 0;
     return this.store.withLock(
       ids.map((id) => LOCKS.hash(id)),
       async () => {
-        const { writes, added } = await this.indexAddChanges(ids, holder);
+        const { writes, added } = await this.indexAddChanges(ids, holder, true);
         await this.c.hashes.writeMany(writes);
         return added;
       },
@@ -1178,7 +1195,7 @@ export class PledgeService {
   private async restoreIndex(records: readonly PledgeRecord[]): Promise<number> {
     let restored = 0;
     for (const r of records) {
-      if (r.evidence) restored += await this.indexAdd(hashIds(r.evidence), { g: r.guildId, u: r.userId, n: r.pledgeId, d: r.evidence.dhash });
+      if (r.evidence) restored += await this.indexRestore(hashIds(r.evidence), { g: r.guildId, u: r.userId, n: r.pledgeId, d: r.evidence.dhash });
     }
     return restored;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   COUNTED_STATUSES,
+  MAX_DUPLICATE_REFS,
   PledgeInputError,
   PledgeService,
   type PledgeRecord,
@@ -297,23 +298,51 @@ for (const [name, url] of allStoreCases()) {
       expect(far.outcome === 'created' && far.record.duplicateOf.filter((d) => d.userId === first)).toEqual([]);
     });
 
-    it('answers the duplicate check from the hash index alone: no holder record is read', async () => {
+    it('ranks holders from the hash index and reads only the records it lists', async () => {
       const ops: KvOperation[] = [];
       const store = await openTestStore(u, { onOperation: (op) => ops.push(op) });
       const pledges = new PledgeService({ store });
       const shot = evidence();
-      const holders = [user(), user(), user()];
+      const holders = Array.from({ length: 15 }, () => user());
       for (const h of holders) await pledges.submit(submission(G1, h, { evidence: { ...shot } }));
-      expect(await store.kv.get(`hash:sha:${shot.sha256}`)).toEqual({
-        entries: holders.map((h, i) => ({ g: G1, u: h, n: i + 1, d: shot.dhash })),
-      });
+      expect(((await store.kv.get(`hash:sha:${shot.sha256}`)) as { entries: unknown[] }).entries[0]).toEqual({ g: G1, u: holders[0], n: 1, d: shot.dhash });
       ops.length = 0;
       const res = await pledges.submit(submission(G1, user(), { evidence: { ...shot } }));
       expect(res.outcome === 'created' && res.record.duplicateOf).toEqual(
-        holders.map((h, i) => ({ pledgeId: i + 1, userId: h, reason: 'sha256' })),
+        holders.slice(0, MAX_DUPLICATE_REFS).map((h, i) => ({ pledgeId: i + 1, userId: h, reason: 'sha256' })),
       );
-      const recordReads = ops.filter((op) => (op.op === 'get' || op.op === 'getMany') && op.keys.some((k) => holders.some((h) => k.endsWith(`pledge:${G1}:${h}`))));
-      expect(recordReads).toEqual([]);
+      const holderRecordsRead = ops
+        .filter((op) => op.op === 'get' || op.op === 'getMany')
+        .flatMap((op) => op.keys.filter((k) => holders.some((h) => k.endsWith(`pledge:${G1}:${h}`))));
+      expect(holderRecordsRead).toHaveLength(MAX_DUPLICATE_REFS);
+    });
+
+    it('never names a member whose record no longer holds the image, even if an index entry outlived it', async () => {
+      const { store, pledges } = await service();
+      const gone = user();
+      const kept = user();
+      const shot = evidence();
+      await pledges.submit(submission(G1, gone, { evidence: shot }));
+      await pledges.submit(submission(G1, kept, { evidence: { ...shot } }));
+      // A damaged record erased on withdraw: its hashes cannot be read, so its entries stay behind.
+      await store.kv.set(`pledge:${G1}:${gone}`, { garbage: true });
+      expect((await pledges.withdraw({ guildId: G1, userId: gone, interactionId: ix() })).ok).toBe(true);
+      const res = await pledges.submit(submission(G1, user(), { evidence: { ...shot } }));
+      expect(res.outcome === 'created' && res.record.duplicateOf).toEqual([{ pledgeId: 2, userId: kept, reason: 'sha256' }]);
+    });
+
+    it('reconcile leaves full buckets alone: a holder the cap pushed out is not a repair', async () => {
+      const { store, pledges } = await service();
+      const shot = evidence();
+      const holders = Array.from({ length: 2 * MAX_DUPLICATE_REFS + 5 }, () => user());
+      for (const h of holders) await pledges.submit(submission(G1, h, { evidence: { ...shot } }));
+      const before = await store.kv.get(`hash:sha:${shot.sha256}`);
+      for (let i = 0; i < 2; i++) {
+        const report = await pledges.reconcile(G1);
+        expect(report.repaired).toBe(false);
+        expect(report.guilds[0]?.hashIndexEntriesRestored).toBe(0);
+      }
+      expect(await store.kv.get(`hash:sha:${shot.sha256}`)).toEqual(before); // still the newest holders
     });
 
     it('index entries written before they carried the number and dHash still flag, and reconcile fills them in', async () => {
