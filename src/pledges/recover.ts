@@ -26,7 +26,9 @@ export async function submitWithRecovery(
       .then(() => Promise.all([pledges.totals(input.guildId), pledges.campaignTotals()]))
       .catch((repairErr: unknown) => (onRepairFailed(repairErr), null));
     return {
-      outcome: record.version > 1 && record.status === 'pending' ? 'replaced' : 'created',
+      // A replacement keeps the pledge's date; a first pledge, or one made again after a withdrawal
+      // or a rejection, starts a new one (submit() sets createdAt = updatedAt).
+      outcome: record.createdAt === record.updatedAt ? 'created' : 'replaced',
       record,
       possibleDuplicate: record.duplicateOf.length > 0,
       previousStatus: null,
