@@ -978,40 +978,38 @@ export class PledgeService {
   }
 
   private async updateTotalsLocked(g: string, before: Contribution | null, after: Contribution | null, nowIso: string): Promise<CountChange> {
-    {
-      const [gr, cr] = await Promise.all([this.c.guildTotals.read(g), this.c.campaign.read(CAMPAIGN_ID)]);
-      if (!gr.ok) {
-        // Cannot apply a change to an unreadable total: recount this server (the record is already
-        // written, so the recount includes it) and re-sum the campaign.
-        const counted = await this.recountLocked(g, nowIso);
-        const { campaign } = await this.recomputeCampaignLocked();
-        return {
-          guild: { before: counted.counted, after: counted.counted },
-          campaign: { before: campaign.counted, after: campaign.counted },
-          levels: { guild: counted.byLevel, campaign: campaign.byLevel },
-        };
-      }
-      const gBefore = gr.value ?? emptyTotals();
-      const gAfter = applyChange(gBefore, before, after, nowIso);
-      await this.c.guildTotals.write(g, gAfter);
-      if (!cr.ok) {
-        const { campaign } = await this.recomputeCampaignLocked();
-        return {
-          guild: { before: gBefore.counted, after: gAfter.counted },
-          campaign: { before: campaign.counted, after: campaign.counted },
-          levels: { guild: gAfter.byLevel, campaign: campaign.byLevel },
-        };
-      }
-      const cBefore = cr.value ?? emptyCampaignTotals();
-      const cAfter = addTotals(cBefore, difference(gAfter, gBefore), nowIso);
-      cAfter.servers += serversDelta(gBefore.counted, gAfter.counted);
-      await this.c.campaign.write(CAMPAIGN_ID, cAfter);
+    const [gr, cr] = await Promise.all([this.c.guildTotals.read(g), this.c.campaign.read(CAMPAIGN_ID)]);
+    if (!gr.ok) {
+      // Cannot apply a change to an unreadable total: recount this server (the record is already
+      // written, so the recount includes it) and re-sum the campaign.
+      const counted = await this.recountLocked(g, nowIso);
+      const { campaign } = await this.recomputeCampaignLocked();
       return {
-        guild: { before: gBefore.counted, after: gAfter.counted },
-        campaign: { before: cBefore.counted, after: cAfter.counted },
-        levels: { guild: gAfter.byLevel, campaign: cAfter.byLevel },
+        guild: { before: counted.counted, after: counted.counted },
+        campaign: { before: campaign.counted, after: campaign.counted },
+        levels: { guild: counted.byLevel, campaign: campaign.byLevel },
       };
     }
+    const gBefore = gr.value ?? emptyTotals();
+    const gAfter = applyChange(gBefore, before, after, nowIso);
+    await this.c.guildTotals.write(g, gAfter);
+    if (!cr.ok) {
+      const { campaign } = await this.recomputeCampaignLocked();
+      return {
+        guild: { before: gBefore.counted, after: gAfter.counted },
+        campaign: { before: campaign.counted, after: campaign.counted },
+        levels: { guild: gAfter.byLevel, campaign: campaign.byLevel },
+      };
+    }
+    const cBefore = cr.value ?? emptyCampaignTotals();
+    const cAfter = addTotals(cBefore, difference(gAfter, gBefore), nowIso);
+    cAfter.servers += serversDelta(gBefore.counted, gAfter.counted);
+    await this.c.campaign.write(CAMPAIGN_ID, cAfter);
+    return {
+      guild: { before: gBefore.counted, after: gAfter.counted },
+      campaign: { before: cBefore.counted, after: cAfter.counted },
+      levels: { guild: gAfter.byLevel, campaign: cAfter.byLevel },
+    };
   }
 
   private async recountLocked(g: string, nowIso: string): Promise<Totals> {

@@ -240,6 +240,20 @@ for (const [name, url] of allStoreCases()) {
       expect((await pledges.campaignTotals()).counted).toBe(1);
     });
 
+    it('a submission onto damaged totals commits the pledge and counts it by a recount', async () => {
+      const { store, pledges } = await service();
+      await pledges.submit(submission(G1, user()));
+      await store.kv.set(`totals:${G1}`, { counted: 'lots' });
+      const second = await pledges.submit(submission(G1, user()));
+      expect(second.outcome === 'created' && second.counts.guild).toEqual({ before: 2, after: 2 });
+      expect((await pledges.totals(G1)).counted).toBe(2);
+      await store.kv.set('campaign-totals:all', { nope: true });
+      const third = await pledges.submit(submission(G1, user()));
+      expect(third.outcome === 'created' && third.counts.guild).toEqual({ before: 2, after: 3 });
+      expect((await pledges.campaignTotals()).counted).toBe(3);
+      expect((await pledges.reconcile()).repaired).toBe(false);
+    });
+
     it('a record that fails validation is reported, never thrown, and can still be withdrawn', async () => {
       const { log, entries } = recordingLogger();
       const store = await openTestStore(u, { log });
