@@ -956,22 +956,14 @@ export class PledgeService {
             await this.store.kv.setMany([...change.writes, ...indexWrites]);
             return this.updateTotalsLocked(g, change.before, change.after, change.nowIso);
           }
-          const gBefore = gr.value ?? emptyTotals();
-          const gAfter = applyChange(gBefore, change.before, change.after, change.nowIso);
-          const cBefore = cr.value ?? emptyCampaignTotals();
-          const cAfter = addTotals(cBefore, difference(gAfter, gBefore), change.nowIso);
-          cAfter.servers += serversDelta(gBefore.counted, gAfter.counted);
+          const next = nextTotals(gr.value ?? emptyTotals(), cr.value ?? emptyCampaignTotals(), change.before, change.after, change.nowIso);
           await this.store.kv.setMany([
             ...change.writes,
             ...indexWrites,
-            this.c.guildTotals.entry(g, gAfter),
-            this.c.campaign.entry(CAMPAIGN_ID, cAfter),
+            this.c.guildTotals.entry(g, next.guild),
+            this.c.campaign.entry(CAMPAIGN_ID, next.campaign),
           ]);
-          return {
-            guild: { before: gBefore.counted, after: gAfter.counted },
-            campaign: { before: cBefore.counted, after: cAfter.counted },
-            levels: { guild: gAfter.byLevel, campaign: cAfter.byLevel },
-          };
+          return next.counts;
         });
       },
     );
@@ -991,9 +983,9 @@ export class PledgeService {
       };
     }
     const gBefore = gr.value ?? emptyTotals();
-    const gAfter = applyChange(gBefore, before, after, nowIso);
-    await this.c.guildTotals.write(g, gAfter);
     if (!cr.ok) {
+      const gAfter = applyChange(gBefore, before, after, nowIso);
+      await this.c.guildTotals.write(g, gAfter);
       const { campaign } = await this.recomputeCampaignLocked();
       return {
         guild: { before: gBefore.counted, after: gAfter.counted },
@@ -1001,15 +993,10 @@ export class PledgeService {
         levels: { guild: gAfter.byLevel, campaign: campaign.byLevel },
       };
     }
-    const cBefore = cr.value ?? emptyCampaignTotals();
-    const cAfter = addTotals(cBefore, difference(gAfter, gBefore), nowIso);
-    cAfter.servers += serversDelta(gBefore.counted, gAfter.counted);
-    await this.c.campaign.write(CAMPAIGN_ID, cAfter);
-    return {
-      guild: { before: gBefore.counted, after: gAfter.counted },
-      campaign: { before: cBefore.counted, after: cAfter.counted },
-      levels: { guild: gAfter.byLevel, campaign: cAfter.byLevel },
-    };
+    const next = nextTotals(gBefore, cr.value ?? emptyCampaignTotals(), before, after, nowIso);
+    await this.c.guildTotals.write(g, next.guild);
+    await this.c.campaign.write(CAMPAIGN_ID, next.campaign);
+    return next.counts;
   }
 
   private async recountLocked(g: string, nowIso: string): Promise<Totals> {
@@ -1214,6 +1201,28 @@ type ScanItem =
   | { kind: 'record'; n: number; record: PledgeRecord }
   | { kind: 'invalid'; n: number; error: InvalidRecord }
   | { kind: 'stale'; n: number };
+
+/** A server's and the campaign's totals after one change, and the counts callers report. */
+function nextTotals(
+  gBefore: Totals,
+  cBefore: CampaignTotals,
+  before: Contribution | null,
+  after: Contribution | null,
+  nowIso: string,
+): { guild: Totals; campaign: CampaignTotals; counts: CountChange } {
+  const guild = applyChange(gBefore, before, after, nowIso);
+  const campaign = addTotals(cBefore, difference(guild, gBefore), nowIso);
+  campaign.servers += serversDelta(gBefore.counted, guild.counted);
+  return {
+    guild,
+    campaign,
+    counts: {
+      guild: { before: gBefore.counted, after: guild.counted },
+      campaign: { before: cBefore.counted, after: campaign.counted },
+      levels: { guild: guild.byLevel, campaign: campaign.byLevel },
+    },
+  };
+}
 
 function hashIds(e: { sha256: string; dhash: string }): string[] {
   return [`sha:${e.sha256}`, ...dhashIndexEntries(e.dhash).map((x) => `dh:${x.band}:${x.value}`)];

@@ -49,13 +49,7 @@ export class Collection<T> {
   }
 
   async writeMany(entries: ReadonlyArray<{ id: string; value: T; ttlMs?: number }>): Promise<void> {
-    await this.kv.setMany(
-      entries.map((e) => ({
-        key: this.key(e.id),
-        value: this.schema.parse(e.value),
-        ...(e.ttlMs === undefined ? {} : { ttlMs: e.ttlMs }),
-      })),
-    );
+    await this.kv.setMany(entries.map((e) => this.entry(e.id, e.value, e.ttlMs)));
   }
 
   async delete(id: string): Promise<void> {
