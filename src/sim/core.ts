@@ -362,11 +362,10 @@ export class SimCore {
   }
 
   snapshot(message: MessageState): SimMessage {
-    const json = this.world.messageJson(message);
     const view: SimMessage = {
       id: message.id,
       channel_id: message.channelId,
-      author: toJsonObject(json.author),
+      author: this.world.authorJson(message),
       content: message.content,
       embeds: toJsonArray(message.embeds) as EmbedView[],
       components: toJsonArray(message.components) as ComponentView[],

@@ -132,7 +132,7 @@ export class RestServer {
   }
 
   private validate(kind: BodyKind, ctx: RouteContext, body: unknown): void {
-    const issues: ViolationIssue[] = this.core.validator.validate(kind, body);
+    const issues: ViolationIssue[] = this.core.validator.validateParsed(kind, body);
     if (ctx.files.length > 10) {
       issues.push({ source: 'limit', code: 'custom', path: ['files'], message: 'Must be 10 or fewer in length.', discordCode: 'BASE_TYPE_MAX_LENGTH' });
     }
@@ -273,7 +273,8 @@ export class RestServer {
     try {
       let parsed: ParsedBody = { body: undefined, files: [], multipart: false };
       if (method !== 'GET' && method !== 'HEAD') parsed = await parseBody(req.headers['content-type'] ?? '', raw);
-      record.body = toJson(parsed.body);
+      // Parsed from this request and never mutated by the routes: the record shares it, no copy.
+      record.body = parsed.body;
       record.files = parsed.files.map<RecordedFile>((f) => ({ field: f.field, filename: f.filename, contentType: f.contentType, size: f.bytes.length, bytes: f.bytes }));
 
       if (!route) {

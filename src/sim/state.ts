@@ -368,13 +368,18 @@ export class WorldState {
     return json;
   }
 
-  messageJson(message: MessageState): JsonObject {
+  /** The message author's user object (a placeholder for an author the world does not know). */
+  authorJson(message: MessageState): JsonObject {
     const author = this.users.get(message.authorId);
+    return author ? userJson(author) : { id: message.authorId, username: 'unknown', discriminator: '0', avatar: null, global_name: null };
+  }
+
+  messageJson(message: MessageState): JsonObject {
     const json: JsonObject = {
       type: message.type,
       id: message.id,
       channel_id: message.channelId,
-      author: author ? userJson(author) : { id: message.authorId, username: 'unknown', discriminator: '0', avatar: null, global_name: null },
+      author: this.authorJson(message),
       content: message.content,
       timestamp: this.iso(message.createdAt),
       edited_timestamp: message.editedAt === undefined ? null : this.iso(message.editedAt),

@@ -3,9 +3,11 @@ import { loadSpec } from '../../src/sim/spec.js';
 import { BodyValidator, riskyMentions, StrictSchemas, toErrorTree, type BodyKind } from '../../src/sim/validation.js';
 
 let validator: BodyValidator;
+let validatorSpec: Awaited<ReturnType<typeof loadSpec>>;
 
 beforeAll(async () => {
-  validator = new BodyValidator(new StrictSchemas(await loadSpec()));
+  validatorSpec = await loadSpec();
+  validator = new BodyValidator(new StrictSchemas(validatorSpec));
 });
 
 function codes(kind: BodyKind, body: unknown): string[] {
@@ -14,6 +16,29 @@ function codes(kind: BodyKind, body: unknown): string[] {
 
 const button = (customId: string, label = 'Go') => ({ type: 2, style: 1, custom_id: customId, label });
 const row = (...components: unknown[]) => ({ type: 1, components });
+
+describe('remembered verdicts (validateParsed)', () => {
+  it('gives the same verdict as validate() for a body seen again, good or bad, each time a list of its own', () => {
+    const fresh = new BodyValidator(new StrictSchemas(validatorSpec));
+    const bad = { content: 'hi', embeds: [{ title: 't'.repeat(300) }] };
+    const good = { content: 'hi', allowed_mentions: { parse: [] } };
+    const first = fresh.validateParsed('message-create', JSON.parse(JSON.stringify(bad)));
+    expect(first.map((i) => i.path.join('.'))).toEqual(['embeds.0.title']);
+    first.push({ source: 'limit', code: 'custom', path: ['files'], message: 'added by a caller', discordCode: 'X' });
+    const again = fresh.validateParsed('message-create', JSON.parse(JSON.stringify(bad)));
+    expect(again).toEqual(fresh.validate('message-create', bad));
+    expect(again).toHaveLength(1);
+    expect(fresh.validateParsed('message-create', good)).toEqual([]);
+    expect(fresh.validateParsed('message-create', good)).toEqual([]);
+  });
+
+  it('keys verdicts by route family as well as by body', () => {
+    const fresh = new BodyValidator(new StrictSchemas(validatorSpec));
+    const body = { content: 'x', tts: true };
+    expect(fresh.validateParsed('message-create', body)).toEqual([]);
+    expect(fresh.validateParsed('webhook-edit', body).map((i) => i.discordCode)).toEqual(['UNKNOWN_FIELD']);
+  });
+});
 
 describe('schema strictness', () => {
   it('catches unknown keys at any depth, and accepts a correct payload', () => {
