@@ -115,6 +115,7 @@ export class SqliteAdapter extends EventEmitter {
     get: string;
     getMany: string;
     upsert: string;
+    upsertMany: string;
     deleteReturning: string;
     deleteManyReturning: string;
     has: string;
@@ -141,6 +142,9 @@ export class SqliteAdapter extends EventEmitter {
       get: `SELECT value FROM ${table} WHERE key = ?`,
       getMany: `SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
       upsert: `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      // Rows in array order, so a key written twice keeps its last value, as the statements one by one
+      // would. `WHERE true` is SQLite's required disambiguation of an upsert from a SELECT.
+      upsertMany: `INSERT INTO ${table} (key, value) SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?) AS j WHERE true ORDER BY j.key ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
       deleteReturning: `DELETE FROM ${table} WHERE key = ? RETURNING key`,
       deleteManyReturning: `DELETE FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) RETURNING key`,
       has: `SELECT EXISTS (SELECT 1 FROM ${table} WHERE key = ?) AS found`,
@@ -313,18 +317,6 @@ export class SqliteAdapter extends EventEmitter {
   }
 
   private async commit(batch: WriteOp[]): Promise<void> {
-    const only = batch.length === 1 ? batch[0] : undefined;
-    if (only && only.statements.length === 1) {
-      // A lone single-statement write: SQLite's autocommit is already one transaction.
-      const st = only.statements[0] as Statement;
-      try {
-        only.resolve([await this.writer.all(st.sql, st.params)]);
-      } catch (err) {
-        this.emit('error', err);
-        only.reject(err);
-      }
-      return;
-    }
     try {
       const results = await this.transaction(batch.flatMap((op) => op.statements));
       let i = 0;
@@ -350,18 +342,67 @@ export class SqliteAdapter extends EventEmitter {
     }
   }
 
+  /** Runs `statements` all or nothing and returns each one's rows. */
   private async transaction(statements: Statement[]): Promise<Row[][]> {
+    const steps = this.merged(statements);
+    // One statement is one transaction by itself (autocommit): a single round trip to SQLite's thread.
+    const [only] = steps;
+    if (only && steps.length === 1) return this.expand(statements, [await this.writer.all(only.sql, only.params)]);
     // IMMEDIATE takes the write lock up front (busy timeout applies), so a transaction never fails
     // half-way because another process (store:verify) began writing in between.
     await this.writer.exec('BEGIN IMMEDIATE');
     try {
       const out: Row[][] = [];
-      for (const st of statements) out.push(await this.writer.all(st.sql, st.params));
+      for (const st of steps) out.push(await this.writer.all(st.sql, st.params));
       await this.writer.exec('COMMIT');
-      return out;
+      return this.expand(statements, out);
     } catch (err) {
       await this.writer.exec('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Consecutive upserts become one statement over a JSON array. Every statement is a round trip
+   * through node-sqlite3's thread pool, and its callback waits for the event loop's next turn: under
+   * load a pledge's dozen upserts took a dozen turns while the server's lock was held.
+   */
+  private merged(statements: Statement[]): Statement[] {
+    const steps: Statement[] = [];
+    let run: Array<Params> = [];
+    const close = (): void => {
+      const [first] = run;
+      if (first && run.length === 1) steps.push({ sql: this.sql.upsert, params: first });
+      else if (run.length > 1) steps.push({ sql: this.sql.upsertMany, params: [JSON.stringify(run)] });
+      run = [];
+    };
+    for (const st of statements) {
+      if (st.sql === this.sql.upsert) run.push(st.params);
+      else {
+        close();
+        steps.push(st);
+      }
+    }
+    close();
+    return steps;
+  }
+
+  /** Rows per original statement: upserts return none; the others have their step's rows, in order. */
+  private expand(statements: Statement[], stepRows: Row[][]): Row[][] {
+    const out: Row[][] = [];
+    let i = 0;
+    let inRun = false;
+    for (const st of statements) {
+      if (st.sql === this.sql.upsert) {
+        if (!inRun) i += 1;
+        inRun = true;
+        out.push([]);
+      } else {
+        inRun = false;
+        out.push(stepRows[i] ?? []);
+        i += 1;
+      }
+    }
+    return out;
   }
 }

@@ -60,6 +60,32 @@ describe('SQLite adapter: group commit', () => {
     }
   });
 
+  it('writes of one batch apply in order: the last value of a key wins, a delete between upserts holds', async () => {
+    const url = tempSqliteUrl();
+    const a = await openAdapter(fileOf(url));
+    try {
+      await a.set('o:gone', '"old"');
+      // Issued in one tick: one transaction whose upserts are merged around the delete.
+      const writes = [
+        a.setMany([
+          { key: 'o:1', value: '"first"' },
+          { key: 'o:2', value: '"two"' },
+          { key: 'o:1', value: '"second"' },
+        ]),
+        a.delete('o:gone'),
+        a.setMany([
+          { key: 'o:gone', value: '"back"' },
+          { key: 'o:3', value: '"three, with \\"quotes\\" and ünïcödé"' },
+        ]),
+        a.deleteMany(['o:2']),
+      ];
+      expect(await Promise.all(writes)).toEqual([[true, true, true], true, [true, true], true]);
+      expect(await a.getMany(['o:1', 'o:2', 'o:gone', 'o:3'])).toEqual(['"second"', undefined, '"back"', '"three, with \\"quotes\\" and ünïcödé"']);
+    } finally {
+      await a.disconnect();
+    }
+  });
+
   it('clear() removes only its own namespace (a "_" in it is not a wildcard)', async () => {
     const url = tempSqliteUrl();
     const a = await openAdapter(fileOf(url));
