@@ -1,5 +1,6 @@
-// The keyv storage adapter for SQLite. It replaces @keyv/sqlite (same table, same rows, so an
-// existing database file keeps working) because profiling /pledge showed three costs there:
+// The keyv storage adapter for SQLite, on better-sqlite3 (Connection, below, says why not
+// node-sqlite3). It replaces @keyv/sqlite (same table, same rows, so an existing database file keeps
+// working) because profiling /pledge showed three costs there:
 //  - every query built and compiled a new statement (`db.all(sql)`): here each SQL text is prepared
 //    once per connection and reused;
 //  - every write was its own transaction, i.e. its own commit and, at synchronous=FULL, its own
@@ -20,7 +21,8 @@
 // the writer's open transaction, and never waits for a commit. An in-memory database has a single
 // connection (a second one would be another database).
 import { EventEmitter } from 'node:events';
-import sqlite3 from 'sqlite3';
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 
 type Params = ReadonlyArray<string | number | null>;
 type Row = Record<string, unknown>;
@@ -45,66 +47,76 @@ export type SqliteAdapterOptions = {
   syncIntervalMs?: number;
 };
 
+/** Another connection (another process: store:verify, a backup) holds the lock SQLite needs. */
+function isBusy(err: unknown): boolean {
+  return err instanceof Database.SqliteError && (err.code === 'SQLITE_BUSY' || err.code.startsWith('SQLITE_BUSY_'));
+}
+
+/**
+ * One SQLite connection through better-sqlite3, which runs each statement synchronously on the
+ * calling thread. node-sqlite3 sent every statement through libuv's thread pool: on two cores the
+ * wake-up of a pool thread preempted the main thread, and each answer waited for the event loop's
+ * next turn while a submission held its server's lock. A point read here costs microseconds.
+ *
+ * SQLite's own busy timeout would wait *synchronously*, freezing the bot (gateway, every member's
+ * interaction) while another process writes; so it is 0 and a busy statement is retried after
+ * asynchronous pauses until `busyTimeoutMs`. Retrying is safe: a statement refused with SQLITE_BUSY
+ * did nothing (BEGIN IMMEDIATE, an autocommit write, or a COMMIT that is retried by design).
+ */
 class Connection {
-  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
-  private constructor(readonly db: sqlite3.Database) {}
+  private constructor(
+    readonly db: BetterSqlite3.Database,
+    private readonly busyTimeoutMs: number,
+  ) {}
 
-  static open(file: string, busyTimeoutMs: number): Promise<Connection> {
-    return new Promise((resolve, reject) => {
-      const db = new sqlite3.Database(file, (err) => {
-        if (err) {
-          reject(err);
-          return;
-        }
-        db.configure('busyTimeout', busyTimeoutMs);
-        resolve(new Connection(db));
-      });
-    });
+  static async open(file: string, busyTimeoutMs: number): Promise<Connection> {
+    return new Connection(new Database(file, { timeout: 0 }), busyTimeoutMs);
   }
 
-  /**
-   * Compiled once per SQL text. The prepare callback is awaited: a statement that failed to compile
-   * would otherwise never call back the queries queued on it (node-sqlite3 only emits 'error').
-   */
-  private prepared(sql: string): Promise<sqlite3.Statement> {
-    let p = this.statements.get(sql);
-    if (!p) {
-      p = new Promise((resolve, reject) => {
-        const stmt: sqlite3.Statement = this.db.prepare(sql, (err: Error | null) => (err ? reject(err) : resolve(stmt)));
-      });
-      this.statements.set(sql, p);
-      p.catch(() => {
-        if (this.statements.get(sql) === p) this.statements.delete(sql);
-      });
+  /** Compiled once per SQL text. */
+  private prepared(sql: string): BetterSqlite3.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
     }
-    return p;
+    return stmt;
   }
 
-  /** One statement with its compiled form reused (node-sqlite3 queues concurrent uses of it). */
-  async all(sql: string, params: Params = []): Promise<Row[]> {
-    const stmt = await this.prepared(sql);
-    return new Promise((resolve, reject) => {
-      stmt.all(params, (err: Error | null, rows: Row[]) => (err ? reject(err) : resolve(rows)));
-    });
+  /** One statement with its compiled form reused; the rows it returns ([] for a plain write). */
+  all(sql: string, params: Params = []): Promise<Row[]> {
+    return this.patiently(() => run(this.prepared(sql), params));
   }
 
   /** Statements that are not worth keeping (PRAGMAs, BEGIN/COMMIT, DDL). */
   exec(sql: string): Promise<Row[]> {
-    return new Promise((resolve, reject) => {
-      this.db.all(sql, (err: Error | null, rows: Row[]) => (err ? reject(err) : resolve(rows)));
-    });
+    return this.patiently(() => run(this.db.prepare(sql), []));
+  }
+
+  private async patiently(fn: () => Row[]): Promise<Row[]> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() >= deadline) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
   }
 
   async close(): Promise<void> {
-    const statements = await Promise.allSettled([...this.statements.values()]);
-    const finalizing = statements.map((r) =>
-      r.status === 'fulfilled' ? new Promise<void>((resolve) => r.value.finalize(() => resolve())) : Promise.resolve(),
-    );
     this.statements.clear();
-    await Promise.all(finalizing);
-    await new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
+    this.db.close();
   }
+}
+
+function run(stmt: BetterSqlite3.Statement, params: Params): Row[] {
+  if (stmt.reader) return stmt.all(...params) as Row[];
+  stmt.run(...params);
+  return [];
 }
 
 export class SqliteAdapter extends EventEmitter {
@@ -345,7 +357,7 @@ export class SqliteAdapter extends EventEmitter {
   /** Runs `statements` all or nothing and returns each one's rows. */
   private async transaction(statements: Statement[]): Promise<Row[][]> {
     const steps = this.merged(statements);
-    // One statement is one transaction by itself (autocommit): a single round trip to SQLite's thread.
+    // One statement is one transaction by itself (autocommit).
     const [only] = steps;
     if (only && steps.length === 1) return this.expand(statements, [await this.writer.all(only.sql, only.params)]);
     // IMMEDIATE takes the write lock up front (busy timeout applies), so a transaction never fails

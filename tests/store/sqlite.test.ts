@@ -3,6 +3,7 @@
 // the others of its transaction down with it.
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openStore, StoreConfigError } from '../../src/store/index.js';
 import { SqliteAdapter } from '../../src/store/sqlite.js';
@@ -116,6 +117,58 @@ describe('SQLite adapter: group commit', () => {
     }
   });
 });
+
+describe('SQLite adapter: another process holding the write lock', () => {
+  it('waits without blocking the event loop, then writes once the lock is released', async () => {
+    const url = tempSqliteUrl();
+    const a = await openAdapter(fileOf(url));
+    const other = new Database(fileOf(url));
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      let settled = false;
+      const write = a.set('busy:1', '"waited"').finally(() => {
+        settled = true;
+      });
+      // Timers still fire while the write waits: SQLite's busy handler would have frozen the thread.
+      const ticks = await countTicks(60);
+      expect(ticks).toBeGreaterThanOrEqual(3);
+      expect(settled).toBe(false);
+      other.prepare('COMMIT').run();
+      await expect(write).resolves.toBe(true);
+      expect(await a.get('busy:1')).toBe('"waited"');
+    } finally {
+      other.close();
+      await a.disconnect();
+    }
+  });
+
+  it('gives up after busyTimeoutMs with SQLITE_BUSY, and the next write goes through', async () => {
+    const url = tempSqliteUrl();
+    mkdirSync(dirname(fileOf(url)), { recursive: true });
+    const { adapter: a } = await SqliteAdapter.open({ file: fileOf(url), table: 'quitgpt_kv', busyTimeoutMs: 80, synchronous: 'NORMAL' });
+    a.on('error', () => undefined);
+    const other = new Database(fileOf(url));
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      await expect(a.set('busy:2', '"no"')).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+      other.prepare('ROLLBACK').run();
+      await expect(a.set('busy:3', '"yes"')).resolves.toBe(true);
+      expect(await a.getMany(['busy:2', 'busy:3'])).toEqual([undefined, '"yes"']);
+    } finally {
+      other.close();
+      await a.disconnect();
+    }
+  });
+});
+
+/** How many 10 ms timers fire in `ms`: a blocked event loop fires none until it is free. */
+async function countTicks(ms: number): Promise<number> {
+  let ticks = 0;
+  const timer = setInterval(() => (ticks += 1), 10);
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  clearInterval(timer);
+  return ticks;
+}
 
 describe('SQLite durability setting', () => {
   it('defaults to synchronous=NORMAL, takes ?synchronous= from the URL, and the option wins over it', async () => {

@@ -123,18 +123,10 @@ describe('SQLite specifics', () => {
     const url = tempSqliteUrl();
     const store = await openTestStore(url, { namespace: 'raw', log: recordingLogger().log });
     await store.kv.set('thing:a', { name: 'x', n: 1 });
-    const sqlite3 = (await import('sqlite3')).default;
-    const file = url.slice('sqlite://'.length);
-    await new Promise<void>((resolve, reject) => {
-      const db = new sqlite3.Database(file, (err) => {
-        if (err) return reject(err);
-        db.run(`UPDATE quitgpt_kv SET value = '{not json' WHERE key = 'raw:thing:a'`, (e) => {
-          db.close();
-          if (e) reject(e);
-          else resolve();
-        });
-      });
-    });
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(url.slice('sqlite://'.length));
+    db.prepare(`UPDATE quitgpt_kv SET value = '{not json' WHERE key = 'raw:thing:a'`).run();
+    db.close();
     const r = await store.collection('thing', thing).read('a');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.issues[0]).toMatch(/not JSON/);
