@@ -87,9 +87,18 @@ export class SettingsPatchError extends Error {
 
 export type SettingsChange = { before: GuildSettings; after: GuildSettings };
 
+/**
+ * How long get() trusts what it last read. A /pledge reads its server's settings three times (the
+ * command's checks, intake, milestones) and the settings change a few times in a server's life; this
+ * service's own writes replace the entry at once, so only a second process (another shard, or a
+ * script) writing the same store is seen up to this late.
+ */
+export const SETTINGS_CACHE_MS = 5_000;
+
 export class SettingsService {
   private readonly overrides;
   private readonly log: StoreLogger;
+  private readonly recent = new Map<string, { readAt: number; overrides: Promise<Partial<GuildSettings>> }>();
 
   constructor(private readonly store: Store, opts: { log?: StoreLogger } = {}) {
     // Loose on read: a field written by a newer version is ignored, not a reason to drop the rest.
@@ -99,7 +108,23 @@ export class SettingsService {
 
   /** Always the full settings: defaults for anything the server never set (or that is damaged). */
   async get(guildId: string): Promise<GuildSettings> {
-    return withDefaults(await this.readOverrides(guildId));
+    const now = Date.now();
+    let hit = this.recent.get(guildId);
+    if (!hit || now - hit.readAt > SETTINGS_CACHE_MS) {
+      const overrides = this.readOverrides(guildId);
+      hit = { readAt: now, overrides };
+      this.recent.set(guildId, hit);
+      // A failed read (store down) is not remembered: the next get() asks the store again.
+      overrides.catch(() => {
+        if (this.recent.get(guildId)?.overrides === overrides) this.recent.delete(guildId);
+      });
+    }
+    return withDefaults(await hit.overrides);
+  }
+
+  /** What get() answers from now on, after this service wrote `overrides`. */
+  private remember(guildId: string, overrides: Partial<GuildSettings>): void {
+    this.recent.set(guildId, { readAt: Date.now(), overrides: Promise.resolve(overrides) });
   }
 
   /**
@@ -116,7 +141,9 @@ export class SettingsService {
     return this.store.withLock(`settings:${guildId}`, async () => {
       const current = await this.readOverrides(guildId);
       const next = { ...current, ...parsed.data };
+      this.recent.delete(guildId);
       await this.overrides.write(guildId, next);
+      this.remember(guildId, next);
       return { before: withDefaults(current), after: withDefaults(next) };
     });
   }
@@ -128,8 +155,10 @@ export class SettingsService {
       const current = await this.readOverrides(guildId);
       const next: Partial<GuildSettings> = { ...current };
       for (const f of which) delete next[f];
+      this.recent.delete(guildId);
       if (Object.keys(next).length === 0) await this.overrides.delete(guildId);
       else await this.overrides.write(guildId, next);
+      this.remember(guildId, next);
       return { before: withDefaults(current), after: withDefaults(next) };
     });
   }

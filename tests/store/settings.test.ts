@@ -1,11 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createSettings,
   DEFAULT_MILESTONES,
+  SETTINGS_CACHE_MS,
   SETTINGS_DEFAULTS,
   SettingsPatchError,
 } from '../../src/settings/index.js';
-import { allStoreCases, openTestStore, recordingLogger } from './cases.js';
+import { allStoreCases, openTestStore, recordingLogger, tempSqliteUrl } from './cases.js';
 
 const G = '100000000000000001';
 
@@ -68,6 +69,39 @@ for (const [name, url] of allStoreCases()) {
       expect(one.after.keepScreenshots).toBe(true);
       const all = await settings.reset(G);
       expect(all.after).toEqual(SETTINGS_DEFAULTS);
+    });
+
+    it('get() reads the store once per SETTINGS_CACHE_MS; its own writes show at once, another writer within that time', async () => {
+      const reads: string[] = [];
+      const namespace = `settings-cache-${Math.random().toString(36).slice(2)}`;
+      // Two processes' view of one database: an in-memory SQLite would be two databases.
+      const shared = u.includes(':memory:') ? tempSqliteUrl() : u;
+      const store = await openTestStore(shared, { namespace, onOperation: (op) => void (op.op === 'get' && reads.push(op.op)) });
+      const settings = createSettings(store);
+      const other = createSettings(await openTestStore(shared, { namespace }));
+      const now = vi.spyOn(Date, 'now');
+      try {
+        now.mockReturnValue(1_000_000);
+        expect((await settings.get(G)).publicLocale).toBe('en');
+        await settings.get(G);
+        await settings.get(G);
+        expect(reads).toHaveLength(1);
+
+        // Its own update is seen at once, without another read.
+        await settings.update(G, { publicLocale: 'fr' });
+        const afterUpdate = reads.length;
+        expect((await settings.get(G)).publicLocale).toBe('fr');
+        expect(reads).toHaveLength(afterUpdate);
+
+        // Another process's write: the old value until the cached read is SETTINGS_CACHE_MS old.
+        await other.update(G, { publicLocale: 'en', keepScreenshots: true });
+        now.mockReturnValue(1_000_000 + SETTINGS_CACHE_MS);
+        expect((await settings.get(G)).keepScreenshots).toBe(false);
+        now.mockReturnValue(1_000_000 + SETTINGS_CACHE_MS + 1);
+        expect(await settings.get(G)).toMatchObject({ publicLocale: 'en', keepScreenshots: true });
+      } finally {
+        now.mockRestore();
+      }
     });
 
     it('a damaged stored field falls back to its default, keeps the others, and is logged', async () => {
