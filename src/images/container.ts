@@ -17,6 +17,26 @@ function pngEnd(bytes: Buffer): number | undefined {
   return undefined;
 }
 
+/**
+ * A PNG's size from its IHDR, when the chunk walk reaches IEND and nothing could make the decoder
+ * see it differently: no eXIf (its orientation would swap the sides) and no acTL (an animation's
+ * frames). Otherwise undefined, and the decoder is asked. Saves a libvips round trip per screenshot.
+ */
+export function plainPngSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes.length < 33 || bytes.readUInt32BE(8) !== 13 || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  let at = 8;
+  while (at + 12 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    const next = at + 12 + length;
+    if (next > bytes.length) return undefined;
+    if (type === 'eXIf' || type === 'acTL') return undefined;
+    if (type === 'IEND') return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+    at = next;
+  }
+  return undefined;
+}
+
 function isStandaloneMarker(marker: number): boolean {
   // TEM and RST0-7 carry no length field.
   return marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);

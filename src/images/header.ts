@@ -1,5 +1,6 @@
 // The cheap half of intake: size, magic bytes and header dimensions, checked before any pixel is
 // decoded so that a pixel bomb or a disguised file never reaches the full decoder.
+import { plainPngSize } from './container.js';
 import { DEFAULT_DECODE_LIMITS, openImage } from './decoder.js';
 import type { DecodeLimits } from './decoder.js';
 import { isAcceptedFormat, reject } from './rejection.js';
@@ -41,14 +42,20 @@ export async function readImageHeader(bytes: Buffer, limits: DecodeLimits): Prom
   if (format === 'unknown') return reject('not-an-image', 'no known image signature; accepted: png, jpeg, webp');
   if (!isAcceptedFormat(format)) return reject('unsupported-format', `${format} is not accepted; accepted: png, jpeg, webp`, format);
 
-  let meta;
-  try {
-    meta = await openImage(bytes, limits).metadata();
-  } catch (error) {
-    const text = errorText(error);
-    // libvips checks limitInputPixels against the header too; keep that the same code as our own check.
-    if (/pixel limit/i.test(text)) return reject('too-many-pixels', text, format);
-    return reject('corrupt', `header unreadable: ${text}`, format);
+  // A plain PNG (most screenshots) is measured from its IHDR; anything else asks the decoder.
+  const png = format === 'png' ? plainPngSize(bytes) : undefined;
+  let meta: { format?: string; width: number; height: number; pages?: number | undefined; autoOrient?: { width: number; height: number } | undefined };
+  if (png) {
+    meta = { format, ...png };
+  } else {
+    try {
+      meta = await openImage(bytes, limits).metadata();
+    } catch (error) {
+      const text = errorText(error);
+      // libvips checks limitInputPixels against the header too; keep that the same code as our own check.
+      if (/pixel limit/i.test(text)) return reject('too-many-pixels', text, format);
+      return reject('corrupt', `header unreadable: ${text}`, format);
+    }
   }
   // The decoder sniffs independently; disagreement means a file crafted to confuse one of us.
   if (meta.format !== format) return reject('corrupt', `signature says ${format}, decoder says ${meta.format}`, format);

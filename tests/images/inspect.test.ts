@@ -11,6 +11,7 @@ import {
   isImageRejectionCode,
   trailingByteCount,
 } from '../../src/images/index.js';
+import { plainPngSize } from '../../src/images/container.js';
 import type { ImageRejectionCode } from '../../src/images/index.js';
 import { EXIF_MAKE, PNG_SIGNATURE, SCREEN_HEIGHT, SCREEN_WIDTH, ihdr, pngChunk } from '../fixtures/images/generate.js';
 import type { FixtureName } from '../fixtures/images/generate.js';
@@ -68,6 +69,24 @@ describe('inspectImage on the fixtures', () => {
   it('reports the displayed size of an EXIF-rotated JPEG', async () => {
     const image = okOf(await inspectImage(fixture('exif-gps.jpg')));
     expect([image.width, image.height]).toEqual([120, 200]);
+  });
+
+  it('measures a plain PNG from its IHDR as the decoder would, and asks the decoder when an eXIf or acTL chunk is there', async () => {
+    const png = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#336699' } }).png().toBuffer();
+    expect(plainPngSize(png)).toEqual({ width: 40, height: 20 });
+    expect(plainPngSize(fixture('valid-screenshot.png'))).toEqual({ width: SCREEN_WIDTH, height: SCREEN_HEIGHT });
+    // Orientation 6 (rotate 90°) in a big-endian TIFF block: the displayed size swaps the sides.
+    const tiff = Buffer.from([0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+    const rotated = Buffer.concat([png.subarray(0, 33), pngChunk('eXIf', tiff), png.subarray(33)]);
+    expect(plainPngSize(rotated)).toBeUndefined();
+    const meta = await sharp(rotated).metadata();
+    const image = okOf(await inspectImage(rotated));
+    expect([image.width, image.height]).toEqual([meta.autoOrient?.width, meta.autoOrient?.height]);
+    const animated = Buffer.concat([png.subarray(0, 33), pngChunk('acTL', Buffer.alloc(8)), png.subarray(33)]);
+    expect(plainPngSize(animated)).toBeUndefined();
+    // A chunk walk that runs off the end is the decoder's to judge (and refuse).
+    expect(plainPngSize(png.subarray(0, png.length - 20))).toBeUndefined();
+    expect(rejectionOf(await inspectImage(fixture('truncated.png')), 'corrupt').format).toBe('png');
   });
 
   it('gives the same dhash to the screen in all three formats, give or take a bit or two', async () => {
