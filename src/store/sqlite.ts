@@ -7,7 +7,7 @@
 //    fsync; a keyv `setMany` (the 5 hash-index buckets of a pledge) was 5 commits: here writes go
 //    through one queue and are committed together (group commit, below), and a `setMany` is one
 //    transaction, all or nothing, as it already is on PostgreSQL and Redis;
-//  - reads shared the connection with writes.
+//  - reads waited behind writes on node-sqlite3's queue.
 //
 // Group commit: a write is queued; when the writer is idle the queue is committed at once (next
 // microtask, so writes issued in the same tick share a transaction); while a commit is in flight,
@@ -17,9 +17,9 @@
 // statement of a batch fails, the batch is rolled back and each write is retried in a transaction
 // of its own, so one bad write never fails the others.
 //
-// Reads use a second connection on file databases: in WAL mode it sees only committed data, never
-// the writer's open transaction, and never waits for a commit. An in-memory database has a single
-// connection (a second one would be another database).
+// One connection serves reads and writes. A transaction runs synchronously from BEGIN to COMMIT
+// (Connection.transaction), so no read can run in the middle of one and see it half-done; WAL still
+// lets another process (store:verify) read while the bot writes.
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -95,7 +95,30 @@ class Connection {
     return this.patiently(() => run(this.db.prepare(sql), []));
   }
 
-  private async patiently(fn: () => Row[]): Promise<Row[]> {
+  /**
+   * `steps` as one transaction, all or nothing, run synchronously: no other code on this thread can
+   * run between its statements, so a read on this connection never sees it half-done.
+   */
+  transaction(steps: readonly Statement[]): Promise<Row[][]> {
+    return this.patiently(() => {
+      const [only] = steps;
+      // One statement is one transaction by itself (autocommit).
+      if (only && steps.length === 1) return [run(this.prepared(only.sql), only.params)];
+      // IMMEDIATE takes the write lock up front, so a transaction never fails half-way because
+      // another process (store:verify) began writing in between.
+      this.prepared('BEGIN IMMEDIATE').run();
+      try {
+        const out = steps.map((st) => run(this.prepared(st.sql), st.params));
+        this.prepared('COMMIT').run();
+        return out;
+      } catch (err) {
+        if (this.db.inTransaction) this.prepared('ROLLBACK').run();
+        throw err;
+      }
+    });
+  }
+
+  private async patiently<T>(fn: () => T): Promise<T> {
     const deadline = Date.now() + this.busyTimeoutMs;
     for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
       try {
@@ -143,8 +166,7 @@ export class SqliteAdapter extends EventEmitter {
   private syncDue = false;
 
   private constructor(
-    private readonly writer: Connection,
-    private readonly reader: Connection,
+    private readonly db: Connection,
     table: string,
     private readonly syncIntervalMs: number | null,
   ) {
@@ -170,23 +192,16 @@ export class SqliteAdapter extends EventEmitter {
    */
   static async open(o: SqliteAdapterOptions): Promise<{ adapter: SqliteAdapter; journalMode: string }> {
     const memory = o.file === ':memory:';
-    const writer = await Connection.open(o.file, o.busyTimeoutMs);
-    let reader: Connection | undefined;
+    const db = await Connection.open(o.file, o.busyTimeoutMs);
     try {
-      const mode = await writer.exec('PRAGMA journal_mode=WAL');
+      const mode = await db.exec('PRAGMA journal_mode=WAL');
       const journalMode = String(Object.values(mode[0] ?? {})[0] ?? '').toLowerCase();
-      await writer.exec(`PRAGMA synchronous=${o.synchronous}`);
-      await writer.exec(`CREATE TABLE IF NOT EXISTS ${o.table}(key VARCHAR(255) PRIMARY KEY, value TEXT )`);
-      // Without WAL, a second connection would wait for the writer's transactions: keep one.
-      if (!memory && journalMode === 'wal') {
-        reader = await Connection.open(o.file, o.busyTimeoutMs);
-        await reader.exec(`PRAGMA synchronous=${o.synchronous}`);
-      }
+      await db.exec(`PRAGMA synchronous=${o.synchronous}`);
+      await db.exec(`CREATE TABLE IF NOT EXISTS ${o.table}(key VARCHAR(255) PRIMARY KEY, value TEXT )`);
       const syncEvery = !memory && journalMode === 'wal' && o.synchronous === 'NORMAL' ? (o.syncIntervalMs ?? 1000) : null;
-      return { adapter: new SqliteAdapter(writer, reader ?? writer, o.table, syncEvery), journalMode };
+      return { adapter: new SqliteAdapter(db, o.table, syncEvery), journalMode };
     } catch (err) {
-      await reader?.close().catch(() => undefined);
-      await writer.close().catch(() => undefined);
+      await db.close().catch(() => undefined);
       throw err;
     }
   }
@@ -253,8 +268,7 @@ export class SqliteAdapter extends EventEmitter {
     clearTimeout(this.syncTimer);
     await this.idle;
     // Closing the last connection checkpoints the WAL (and fsyncs) by itself.
-    if (this.reader !== this.writer) await this.reader.close();
-    await this.writer.close();
+    await this.db.close();
   }
 
   // ── reads and the write queue ──
@@ -262,7 +276,7 @@ export class SqliteAdapter extends EventEmitter {
   private async read(sql: string, params: Params): Promise<Row[]> {
     if (this.closed) throw new Error('SQLite store is closed');
     try {
-      return await this.reader.all(sql, params);
+      return await this.db.all(sql, params);
     } catch (err) {
       this.emit('error', err);
       throw err;
@@ -322,7 +336,7 @@ export class SqliteAdapter extends EventEmitter {
   private async checkpoint(): Promise<void> {
     try {
       // PASSIVE never waits for readers; it fsyncs the WAL before copying frames into the database.
-      await this.writer.exec('PRAGMA wal_checkpoint(PASSIVE)');
+      await this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
     } catch (err) {
       this.emit('error', err);
     }
@@ -356,28 +370,13 @@ export class SqliteAdapter extends EventEmitter {
 
   /** Runs `statements` all or nothing and returns each one's rows. */
   private async transaction(statements: Statement[]): Promise<Row[][]> {
-    const steps = this.merged(statements);
-    // One statement is one transaction by itself (autocommit).
-    const [only] = steps;
-    if (only && steps.length === 1) return this.expand(statements, [await this.writer.all(only.sql, only.params)]);
-    // IMMEDIATE takes the write lock up front (busy timeout applies), so a transaction never fails
-    // half-way because another process (store:verify) began writing in between.
-    await this.writer.exec('BEGIN IMMEDIATE');
-    try {
-      const out: Row[][] = [];
-      for (const st of steps) out.push(await this.writer.all(st.sql, st.params));
-      await this.writer.exec('COMMIT');
-      return this.expand(statements, out);
-    } catch (err) {
-      await this.writer.exec('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    return this.expand(statements, await this.db.transaction(this.merged(statements)));
   }
 
   /**
-   * Consecutive upserts become one statement over a JSON array. Every statement is a round trip
-   * through node-sqlite3's thread pool, and its callback waits for the event loop's next turn: under
-   * load a pledge's dozen upserts took a dozen turns while the server's lock was held.
+   * Consecutive upserts become one statement over a JSON array: one VM run for a pledge's dozen rows.
+   * (Under node-sqlite3 each statement was also a thread-pool round trip waiting for the event loop's
+   * next turn while the server's lock was held; that is what made this worth doing first.)
    */
   private merged(statements: Statement[]): Statement[] {
     const steps: Statement[] = [];
