@@ -9,7 +9,7 @@ import { ApiErrors } from './errors.js';
 import type { SimGateway } from './gateway.js';
 import { GatewayIntents } from './gateway.js';
 import type { InteractionHandle } from './interactions.js';
-import { asArray, asNumber, asRecord, asString, isRecord, toJson, toJsonArray, toJsonObject, type JsonObject } from './json.js';
+import { asArray, asNumber, asRecord, asString, deepFreeze, frozenJsonArray, isRecord, toJson, toJsonArray, toJsonObject, type JsonObject } from './json.js';
 import { SnowflakeGenerator } from './snowflake.js';
 import { WorldState, type AttachmentState, type ChannelState, type MessageState, type UserState } from './state.js';
 import type {
@@ -242,7 +242,7 @@ export class SimCore {
       }
     };
     assign(list);
-    return list;
+    return deepFreeze(list);
   }
 
   isEmpty(message: Pick<MessageState, 'content' | 'embeds' | 'attachments' | 'components'>, hasPoll = false): boolean {
@@ -278,7 +278,7 @@ export class SimCore {
       channelId: channel.id,
       authorId: input.authorId,
       content: asString(payload.content) ?? '',
-      embeds: toJsonArray(payload.embeds),
+      embeds: frozenJsonArray(payload.embeds),
       components: this.numberComponents(payload.components),
       attachments: this.buildAttachments(channel.id, input.files, payload.attachments, ephemeral),
       flags,
@@ -305,7 +305,7 @@ export class SimCore {
   editMessage(message: MessageState, payload: Record<string, unknown>, files: UploadedFile[], options: { markEdited?: boolean; clearLoading?: boolean } = {}): void {
     const next = {
       content: 'content' in payload ? (asString(payload.content) ?? '') : message.content,
-      embeds: 'embeds' in payload ? toJsonArray(payload.embeds) : message.embeds,
+      embeds: 'embeds' in payload ? frozenJsonArray(payload.embeds) : message.embeds,
       components: 'components' in payload ? this.numberComponents(payload.components) : message.components,
       attachments: message.attachments,
     };
@@ -367,8 +367,9 @@ export class SimCore {
       channel_id: message.channelId,
       author: this.world.authorJson(message),
       content: message.content,
-      embeds: toJsonArray(message.embeds) as EmbedView[],
-      components: toJsonArray(message.components) as ComponentView[],
+      // Frozen when stored (frozenJsonArray, numberComponents): shared, not copied.
+      embeds: message.embeds as EmbedView[],
+      components: message.components as ComponentView[],
       attachments: message.attachments.map((a) => {
         const out: SimMessage['attachments'][number] = {
           id: a.id,

@@ -3,7 +3,7 @@
  * each is rendered on the wire (Discord's JSON shapes, snowflakes as strings).
  */
 import type { SimClock } from './clock.js';
-import { toJson, toJsonArray, type JsonObject, type JsonValue } from './json.js';
+import { toJson, type JsonObject, type JsonValue } from './json.js';
 import {
   computePermissions,
   DM_PERMISSIONS,
@@ -388,10 +388,10 @@ export class WorldState {
       mentions: [],
       mention_roles: [],
       attachments: message.attachments.map((a) => this.attachmentJson(a)),
-      embeds: toJsonArray(message.embeds),
+      embeds: message.embeds, // frozen when stored (SimCore)
       pinned: false,
       flags: message.flags,
-      components: toJsonArray(message.components),
+      components: message.components,
     };
     if (message.nonce !== undefined) json.nonce = message.nonce;
     if (message.webhookId) json.webhook_id = message.webhookId;

@@ -117,6 +117,22 @@ describe('channel messages', () => {
     expect(d.id).not.toBe(a.id);
   });
 
+  it('serves embeds and components as stored, frozen: a snapshot cannot change the message', async () => {
+    const channel = await general();
+    const sent = await channel.send({ content: 'card', embeds: [{ title: 'Facts', fields: [{ name: 'a', value: 'b' }] }] });
+    const snap = sim.message(sent.id);
+    expect(snap?.embeds[0]?.title).toBe('Facts');
+    expect(Object.isFrozen(snap?.embeds[0])).toBe(true);
+    expect(() => {
+      (snap?.embeds as Array<Record<string, unknown>>).push({ title: 'injected' });
+    }).toThrow(TypeError);
+    expect(sim.message(sent.id)?.embeds).toHaveLength(1);
+    // An edit replaces the list; the earlier snapshot keeps what it saw.
+    await sent.edit({ embeds: [{ title: 'Donors' }] });
+    expect(sim.message(sent.id)?.embeds[0]?.title).toBe('Donors');
+    expect(snap?.embeds[0]?.title).toBe('Facts');
+  });
+
   it('multipart uploads, edits, listing, deleting', async () => {
     const channel = await general();
     const sent = await channel.send({ content: 'with file', files: [new AttachmentBuilder(Buffer.from('hello'), { name: 'hello.txt' })] });
