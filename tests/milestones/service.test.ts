@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMilestones, milestonesOverviewMessage } from '../../src/milestones/index.js';
+import { progressPictures } from '../../src/milestones/service.js';
 import { PledgeService } from '../../src/pledges/index.js';
 import { silentLogger } from '../../src/store/index.js';
 import { submission, user } from '../pledges/helpers.js';
@@ -59,5 +60,26 @@ describe('milestonesOverviewMessage', () => {
     expect(files.map((f) => f.name)).toEqual(['milestones-progress.png']);
     expect(reply.embeds[0]?.image?.url).toBe('attachment://milestones-progress.png');
     expect(files[0]?.data.subarray(1, 4).toString('latin1')).toBe('PNG');
+  });
+
+  it('GIVEN the same count, thresholds and language again THEN the picture is reused; any of them changed THEN redrawn', async () => {
+    const input = (counted: number, locale: 'en' | 'fr' = 'en') => ({
+      guildTotals: { counted },
+      campaignTotals: { counted: 300, servers: 3 },
+      settings: { milestones: [10, 25, 50] },
+      timeline: [],
+      locale,
+    });
+    const before = progressPictures.stats();
+    const first = (await milestonesOverviewMessage(input(31))).files[0]?.data;
+    const again = (await milestonesOverviewMessage(input(31))).files[0]?.data;
+    expect(again).toBe(first);
+    expect(progressPictures.stats().hits).toBe(before.hits + 1);
+    const more = (await milestonesOverviewMessage(input(32))).files[0]?.data;
+    const french = (await milestonesOverviewMessage(input(31, 'fr'))).files[0]?.data;
+    expect(more).not.toBe(first);
+    expect(more?.equals(first ?? Buffer.alloc(0))).toBe(false);
+    expect(french?.equals(first ?? Buffer.alloc(0))).toBe(false);
+    expect(progressPictures.stats().misses).toBe(before.misses + 3);
   });
 });
