@@ -7,7 +7,7 @@
 //    fsync; a keyv `setMany` (the 5 hash-index buckets of a pledge) was 5 commits: here writes go
 //    through one queue and are committed together (group commit, below), and a `setMany` is one
 //    transaction, all or nothing, as it already is on PostgreSQL and Redis;
-//  - reads waited behind writes on node-sqlite3's queue.
+//  - reads queued behind writes on its one node-sqlite3 connection.
 //
 // Group commit: a write is queued; when the writer is idle the queue is committed at once (next
 // microtask, so writes issued in the same tick share a transaction); while a commit is in flight,
