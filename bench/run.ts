@@ -12,6 +12,7 @@ const USAGE = `npm run bench -- [flags]
   --n N               measured interactions per command and bot (${DEFAULT_OPTIONS.n})
   --concurrency C     interactions in flight, closed loop (${DEFAULT_OPTIONS.concurrency})
   --warmup W          unmeasured interactions before each run (${DEFAULT_OPTIONS.warmup})
+  --rounds R          baseline/bot rounds of each knowledge command and autocomplete; the median is reported (${DEFAULT_OPTIONS.rounds})
   --only a,b          cases: ${CASES.join(',')}
   --guilds G          guilds in the start-up case, 0 skips it (${DEFAULT_OPTIONS.guilds})
   --channels K        channels per guild in the start-up case (${DEFAULT_OPTIONS.channelsPerGuild})
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       n: { type: 'string' },
       concurrency: { type: 'string' },
       warmup: { type: 'string' },
+      rounds: { type: 'string' },
       only: { type: 'string' },
       guilds: { type: 'string' },
       channels: { type: 'string' },
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     n: positiveInt('n', values.n, DEFAULT_OPTIONS.n, 1),
     concurrency: positiveInt('concurrency', values.concurrency, DEFAULT_OPTIONS.concurrency, 1),
     warmup: positiveInt('warmup', values.warmup, DEFAULT_OPTIONS.warmup),
+    rounds: positiveInt('rounds', values.rounds, DEFAULT_OPTIONS.rounds, 1),
     only: parseOnly(values.only),
     guilds: positiveInt('guilds', values.guilds, DEFAULT_OPTIONS.guilds),
     channelsPerGuild: positiveInt('channels', values.channels, DEFAULT_OPTIONS.channelsPerGuild, 1),
