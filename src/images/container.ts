@@ -3,14 +3,17 @@
 // makes polyglots work; we report them instead of guessing whether they are malicious.
 import type { AcceptedFormat } from './rejection.js';
 
-/** Byte offset just past the PNG IEND chunk, or undefined when the chunk walk breaks. */
-function pngEnd(bytes: Buffer): number | undefined {
+/**
+ * Walks a PNG's chunks from the signature: `refuse` sees each chunk type and may end the walk.
+ * Returns the offset just past IEND, or undefined when the walk breaks or a chunk was refused.
+ */
+function pngWalk(bytes: Buffer, refuse: (type: string) => boolean = () => false): number | undefined {
   let at = 8;
   while (at + 12 <= bytes.length) {
     const length = bytes.readUInt32BE(at);
     const type = bytes.toString('latin1', at + 4, at + 8);
     const next = at + 12 + length;
-    if (next > bytes.length) return undefined;
+    if (next > bytes.length || refuse(type)) return undefined;
     if (type === 'IEND') return next;
     at = next;
   }
@@ -24,17 +27,8 @@ function pngEnd(bytes: Buffer): number | undefined {
  */
 export function plainPngSize(bytes: Buffer): { width: number; height: number } | undefined {
   if (bytes.length < 33 || bytes.readUInt32BE(8) !== 13 || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
-  let at = 8;
-  while (at + 12 <= bytes.length) {
-    const length = bytes.readUInt32BE(at);
-    const type = bytes.toString('latin1', at + 4, at + 8);
-    const next = at + 12 + length;
-    if (next > bytes.length) return undefined;
-    if (type === 'eXIf' || type === 'acTL') return undefined;
-    if (type === 'IEND') return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-    at = next;
-  }
-  return undefined;
+  if (pngWalk(bytes, (type) => type === 'eXIf' || type === 'acTL') === undefined) return undefined;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
 function isStandaloneMarker(marker: number): boolean {
@@ -85,6 +79,6 @@ function webpEnd(bytes: Buffer): number | undefined {
 
 /** How many bytes follow the end of the image data (0 when none, or when the end cannot be found: the decoder will judge that file). */
 export function trailingByteCount(bytes: Buffer, format: AcceptedFormat): number {
-  const end = format === 'png' ? pngEnd(bytes) : format === 'jpeg' ? jpegEnd(bytes) : webpEnd(bytes);
+  const end = format === 'png' ? pngWalk(bytes) : format === 'jpeg' ? jpegEnd(bytes) : webpEnd(bytes);
   return end === undefined ? 0 : bytes.length - end;
 }
