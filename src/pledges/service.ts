@@ -60,9 +60,11 @@ export const INTERACTION_TTL_MS = 60 * 60 * 1000;
 /** At most this many other members are listed in `duplicateOf`. */
 export const MAX_DUPLICATE_REFS = 10;
 /**
- * A hash bucket keeps its newest holders: twice what a pledge can list, so a reused image is still
- * flagged after half of them withdraw. On a viral screenshot five such buckets are read, validated
- * and rewritten on every pledge; at 200 entries that was the largest cost of /pledge (bench, 2026-11).
+ * A hash bucket keeps its first holders, up to twice what a pledge can list, so a reused image is
+ * still flagged after half of them withdraw. A full bucket is left as it is: on a viral screenshot a
+ * new pledge is flagged by the holders already there and writes nothing, where keeping the newest
+ * rewrote five buckets on every pledge (the largest store cost of /pledge, bench 2026-11-28). The
+ * first holders are also the ones a pledge lists (lowest numbers first) and the likeliest source.
  */
 const MAX_BUCKET_ENTRIES = 2 * MAX_DUPLICATE_REFS;
 const SCAN_BATCH = 200;
@@ -1111,14 +1113,12 @@ export class PledgeService {
   }
 
   /**
-   * With `restoring` (reconciliation), a full bucket that lacks the holder is left alone: the cap
-   * pushed them out, which is not damage. Putting them back would push another holder out, so every
-   * reconcile would "repair" every viral bucket again, and keep the last-scanned holders, not the newest.
+   * A full bucket that lacks the holder is left alone (MAX_BUCKET_ENTRIES), by submissions and by
+   * reconciliation alike: for reconciliation such a holder is not damage to repair.
    */
   private async indexAddChanges(
     ids: readonly string[],
     holder: Required<HashEntry>,
-    restoring = false,
   ): Promise<{ writes: Array<{ id: string; value: HashBucket }>; added: number }> {
     const { g, u } = holder;
     const buckets = await this.c.hashes.readMany(ids);
@@ -1130,10 +1130,9 @@ export class PledgeService {
       const at = entries.findIndex((e) => e.g === g && e.u === u);
       const current = entries[at];
       if (current && current.n === holder.n && current.d === holder.d) return;
-      if (!current && restoring && entries.length >= MAX_BUCKET_ENTRIES) return;
+      if (!current && entries.length >= MAX_BUCKET_ENTRIES) return;
       if (!current) added++;
-      const others = current ? entries.filter((_, j) => j !== at) : entries;
-      writes.push({ id, value: { entries: [...others, holder].slice(-MAX_BUCKET_ENTRIES) } });
+      writes.push({ id, value: { entries: current ? entries.map((e, j) => (j === at ? holder : e)) : [...entries, holder] } });
     });
     return { writes, added };
   }
@@ -1144,7 +1143,7 @@ export class PledgeService {
     return this.store.withLock(
       ids.map((id) => LOCKS.hash(id)),
       async () => {
-        const { writes, added } = await this.indexAddChanges(ids, holder, true);
+        const { writes, added } = await this.indexAddChanges(ids, holder);
         await this.c.hashes.writeMany(writes);
         return added;
       },

@@ -331,6 +331,36 @@ for (const [name, url] of allStoreCases()) {
       expect(holderRecordsRead).toHaveLength(MAX_DUPLICATE_REFS);
     });
 
+    it('keeps the first holders of a full bucket, writes no bucket for a further copy, and lets a withdrawal free a place', async () => {
+      const ops: KvOperation[] = [];
+      const store = await openTestStore(u, { onOperation: (op) => ops.push(op) });
+      const pledges = new PledgeService({ store });
+      const shot = evidence();
+      const cap = 2 * MAX_DUPLICATE_REFS;
+      const holders = Array.from({ length: cap }, () => user());
+      for (const h of holders) await pledges.submit(submission(G1, h, { evidence: { ...shot } }));
+      const full = (await store.kv.get(`hash:sha:${shot.sha256}`)) as { entries: Array<{ u: string }> };
+      expect(full.entries.map((e) => e.u)).toEqual(holders);
+
+      ops.length = 0;
+      const late = user();
+      const res = await pledges.submit(submission(G1, late, { evidence: { ...shot } }));
+      // Still flagged, by the first holders, and recorded, without rewriting any of its five buckets.
+      expect(res.outcome === 'created' && res.record.duplicateOf.map((d) => d.pledgeId)).toEqual(
+        Array.from({ length: MAX_DUPLICATE_REFS }, (_, i) => i + 1),
+      );
+      const written = ops.filter((op) => op.op === 'set' || op.op === 'setMany').flatMap((op) => op.keys);
+      expect(written).toContain(`pledge:${G1}:${late}`);
+      expect(written.filter((k) => k.startsWith('hash:'))).toEqual([]);
+      expect(await store.kv.get(`hash:sha:${shot.sha256}`)).toEqual(full);
+
+      expect((await pledges.withdraw({ guildId: G1, userId: holders[0] ?? '', interactionId: ix() })).ok).toBe(true);
+      const next = user();
+      await pledges.submit(submission(G1, next, { evidence: { ...shot } }));
+      const after = (await store.kv.get(`hash:sha:${shot.sha256}`)) as { entries: Array<{ u: string }> };
+      expect(after.entries.map((e) => e.u)).toEqual([...holders.slice(1), next]);
+    });
+
     it('never names a member whose record no longer holds the image, even if an index entry outlived it', async () => {
       const { store, pledges } = await service();
       const gone = user();
@@ -356,7 +386,7 @@ for (const [name, url] of allStoreCases()) {
         expect(report.repaired).toBe(false);
         expect(report.guilds[0]?.hashIndexEntriesRestored).toBe(0);
       }
-      expect(await store.kv.get(`hash:sha:${shot.sha256}`)).toEqual(before); // still the newest holders
+      expect(await store.kv.get(`hash:sha:${shot.sha256}`)).toEqual(before); // still the first holders
     });
 
     it('index entries written before they carried the number and dHash still flag, and reconcile fills them in', async () => {
