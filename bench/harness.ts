@@ -70,7 +70,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   n: 2000,
   concurrency: 50,
   warmup: 200,
-  rounds: 3,
+  rounds: 5,
   only: null,
   guilds: 1000,
   channelsPerGuild: 50,
