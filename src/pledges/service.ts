@@ -441,12 +441,12 @@ export class PledgeService {
       // Both settle before anything is rethrown: planNumber may repair a damaged counter, and that
       // write must not land after the server's lock was released to the next submission.
       const [dupRead, numberRead] = await Promise.allSettled([
-        inp.evidence ? this.findDuplicates(g, u, inp.evidence) : Promise.resolve([]),
+        inp.evidence ? this.findDuplicates(g, u, inp.evidence) : Promise.resolve({ refs: [], checked: new Map<string, ReadonlySet<string>>() }),
         this.planNumber(existing, g, u),
       ]);
       if (dupRead.status === 'rejected') throw dupRead.reason;
       if (numberRead.status === 'rejected') throw numberRead.reason;
-      const duplicateOf = dupRead.value;
+      const { refs: duplicateOf, checked } = dupRead.value;
       const numbering = numberRead.value;
       const pledgeId = numbering.pledgeId;
       const possibleDuplicate = duplicateOf.length > 0;
@@ -487,7 +487,7 @@ export class PledgeService {
           this.c.records.entry(recordId(g, u), record),
           this.c.memos.entry(inp.interactionId, { op: 'submit', guildId: g, userId: u, outcome, possibleDuplicate }, this.interactionTtlMs),
         ],
-        index: evidence ? { ids: newKeys, holder: { g, u, n: pledgeId, d: evidence.dhash } } : null,
+        index: evidence ? { ids: newKeys, holder: { g, u, n: pledgeId, d: evidence.dhash }, checked } : null,
         before: contribution(existing),
         after: contribution(record),
         nowIso: now,
@@ -941,7 +941,7 @@ export class PledgeService {
     g: string,
     change: {
       writes: KvEntry[];
-      index: { ids: string[]; holder: Required<HashEntry> } | null;
+      index: { ids: string[]; holder: Required<HashEntry>; checked: ReadonlyMap<string, ReadonlySet<string>> } | null;
       before: Contribution | null;
       after: Contribution | null;
       nowIso: string;
@@ -951,7 +951,7 @@ export class PledgeService {
     return this.store.withLock(
       ids.map((id) => LOCKS.hash(id)),
       async () => {
-        const indexWrites = change.index ? await this.planIndexAdd(change.index.ids, change.index.holder) : [];
+        const indexWrites = change.index ? await this.planIndexAdd(change.index.ids, change.index.holder, change.index.checked) : [];
         return this.store.withLock(LOCKS.totals, async () => {
           const [gr, cr] = await Promise.all([this.c.guildTotals.read(g), this.c.campaign.read(CAMPAIGN_ID)]);
           if (!gr.ok || !cr.ok) {
@@ -1040,7 +1040,19 @@ export class PledgeService {
 
   // ── Internals: hash index ──
 
-  private async findDuplicates(g: string, u: string, evidence: EvidenceInput): Promise<DuplicateRef[]> {
+  /**
+   * `checked` maps each same-server holder whose record was read to the buckets that record is
+   * indexed under now: planIndexAdd drops their entries from the other buckets. A full bucket keeps
+   * its holders for good (MAX_BUCKET_ENTRIES), so an entry that outlived its pledge would otherwise
+   * hold its place forever. Only this server's holders: the caller holds their server's lock, so
+   * their records cannot change before the index is written; another server's can.
+   */
+  private async findDuplicates(
+    g: string,
+    u: string,
+    evidence: EvidenceInput,
+  ): Promise<{ refs: DuplicateRef[]; checked: Map<string, ReadonlySet<string>> }> {
+    const checked = new Map<string, ReadonlySet<string>>();
     const probeIds = [`sha:${evidence.sha256}`, ...dhashProbes(evidence.dhash).map((p) => `dh:${p.band}:${p.value}`)];
     const buckets = await this.c.hashes.readMany(probeIds);
     // A holder found in the sha bucket should have the very same file: ranked first, confirmed below.
@@ -1057,7 +1069,7 @@ export class PledgeService {
         candidates.set(id, { g: e.g, u: e.u, ...(n === undefined ? {} : { n }), ...(d === undefined ? {} : { d }), sameFile: i === 0 || seen?.sameFile === true });
       }
     });
-    if (candidates.size === 0) return [];
+    if (candidates.size === 0) return { refs: [], checked };
 
     // Rank from the entries (number, dHash), then confirm against the holders' records, ten at a
     // time: an entry can outlive its pledge (a damaged record erased on withdraw, a hand edit), and
@@ -1077,7 +1089,12 @@ export class PledgeService {
       .slice(0, 100);
     const refs: DuplicateRef[] = [];
     for (let i = 0; i < ranked.length && refs.length < MAX_DUPLICATE_REFS; i += MAX_DUPLICATE_REFS) {
-      const records = await this.c.records.readMany(ranked.slice(i, i + MAX_DUPLICATE_REFS).map((x) => x.id));
+      const batch = ranked.slice(i, i + MAX_DUPLICATE_REFS);
+      const records = await this.c.records.readMany(batch.map((x) => x.id));
+      records.forEach((r, j) => {
+        const x = batch[j];
+        if (r.ok && x && x.c.g === g) checked.set(x.id, new Set(r.value?.evidence ? hashIds(r.value.evidence) : []));
+      });
       for (const r of records) {
         const other = r.ok ? r.value : undefined;
         if (!other?.evidence) continue; // a stale index entry
@@ -1100,7 +1117,7 @@ export class PledgeService {
         (a.distance ?? 0) - (b.distance ?? 0) ||
         a.pledgeId - b.pledgeId,
     );
-    return refs.slice(0, MAX_DUPLICATE_REFS);
+    return { refs: refs.slice(0, MAX_DUPLICATE_REFS), checked };
   }
 
   /**
@@ -1108,8 +1125,12 @@ export class PledgeService {
    * differs in `n`/`d` (an entry written before those fields, or a replaced screenshot that shares
    * a dHash band). The caller holds the buckets' locks until the writes commit.
    */
-  private async planIndexAdd(ids: readonly string[], holder: Required<HashEntry>): Promise<KvEntry[]> {
-    return (await this.indexAddChanges(ids, holder)).writes.map((w) => this.c.hashes.entry(w.id, w.value));
+  private async planIndexAdd(
+    ids: readonly string[],
+    holder: Required<HashEntry>,
+    checked: ReadonlyMap<string, ReadonlySet<string>>,
+  ): Promise<KvEntry[]> {
+    return (await this.indexAddChanges(ids, holder, checked)).writes.map((w) => this.c.hashes.entry(w.id, w.value));
   }
 
   /**
@@ -1119,6 +1140,7 @@ export class PledgeService {
   private async indexAddChanges(
     ids: readonly string[],
     holder: Required<HashEntry>,
+    checked: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
   ): Promise<{ writes: Array<{ id: string; value: HashBucket }>; added: number }> {
     const { g, u } = holder;
     const buckets = await this.c.hashes.readMany(ids);
@@ -1126,11 +1148,17 @@ export class PledgeService {
     let added = 0;
     buckets.forEach((b, i) => {
       const id = ids[i] ?? '';
-      const entries = b.ok ? (b.value?.entries ?? []) : [];
+      const stored = b.ok ? (b.value?.entries ?? []) : [];
+      // Entries of checked holders whose record is no longer indexed here (see findDuplicates).
+      const entries = stored.filter((e) => checked.get(recordId(e.g, e.u))?.has(id) ?? true);
+      const swept = entries.length !== stored.length;
       const at = entries.findIndex((e) => e.g === g && e.u === u);
       const current = entries[at];
-      if (current && current.n === holder.n && current.d === holder.d) return;
-      if (!current && entries.length >= MAX_BUCKET_ENTRIES) return;
+      if (!swept && current && current.n === holder.n && current.d === holder.d) return;
+      if (!current && entries.length >= MAX_BUCKET_ENTRIES) {
+        if (swept) writes.push({ id, value: { entries } });
+        return;
+      }
       if (!current) added++;
       writes.push({ id, value: { entries: current ? entries.map((e, j) => (j === at ? holder : e)) : [...entries, holder] } });
     });

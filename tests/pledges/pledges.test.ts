@@ -6,6 +6,7 @@ import {
   PledgeService,
   type PledgeRecord,
 } from '../../src/pledges/index.js';
+import { dhashIndexEntries } from '../../src/pledges/hashing.js';
 import { openStore, StoreUnavailableError, type KvOperation } from '../../src/store/index.js';
 import { allStoreCases, openTestStore, persistentUrl, recordingLogger, uniqueNamespace } from '../store/cases.js';
 import { evidence, flipBits, G1, G2, ix, manualClock, MOD, submission, user } from './helpers.js';
@@ -359,6 +360,28 @@ for (const [name, url] of allStoreCases()) {
       await pledges.submit(submission(G1, next, { evidence: { ...shot } }));
       const after = (await store.kv.get(`hash:sha:${shot.sha256}`)) as { entries: Array<{ u: string }> };
       expect(after.entries.map((e) => e.u)).toEqual([...holders.slice(1), next]);
+    });
+
+    it('sweeps entries that outlived their pledge out of a full bucket, so they do not hold a place for good', async () => {
+      const { store, pledges } = await service();
+      const shot = evidence();
+      const holders = Array.from({ length: 2 * MAX_DUPLICATE_REFS }, () => user());
+      for (const h of holders) await pledges.submit(submission(G1, h, { evidence: { ...shot } }));
+      // A damaged record erased on withdraw: its hashes cannot be read, so its entries stay behind.
+      const gone = holders[0] ?? '';
+      await store.kv.set(`pledge:${G1}:${gone}`, { garbage: true });
+      expect((await pledges.withdraw({ guildId: G1, userId: gone, interactionId: ix() })).ok).toBe(true);
+      expect(((await store.kv.get(`hash:sha:${shot.sha256}`)) as { entries: Array<{ u: string }> }).entries.map((e) => e.u)).toContain(gone);
+
+      const next = user();
+      const res = await pledges.submit(submission(G1, next, { evidence: { ...shot } }));
+      expect(res.outcome === 'created' && res.record.duplicateOf.map((d) => d.userId)).not.toContain(gone);
+      const after = (await store.kv.get(`hash:sha:${shot.sha256}`)) as { entries: Array<{ u: string }> };
+      expect(after.entries.map((e) => e.u)).toEqual([...holders.slice(1), next]);
+      for (const id of [`sha:${shot.sha256}`, ...dhashIndexEntries(shot.dhash).map((e) => `dh:${e.band}:${e.value}`)]) {
+        const bucket = (await store.kv.get(`hash:${id}`)) as { entries: Array<{ u: string }> };
+        expect(bucket.entries.map((e) => e.u)).not.toContain(gone);
+      }
     });
 
     it('never names a member whose record no longer holds the image, even if an index entry outlived it', async () => {
