@@ -43,8 +43,17 @@ function compile(def: RouteDefinition): CompiledRoute {
   return { ...def, pattern: new RegExp(`^${source}/?$`), paramNames, literalSegments };
 }
 
+const buckets = new Map<string, string>();
+
+/** Opaque like Discord's; the same for every request on a route, so worked out once per route. */
 function bucketFor(method: string, route: string): string {
-  return createHash('sha1').update(`${method} ${route}`).digest('hex').slice(0, 32);
+  const key = `${method} ${route}`;
+  let bucket = buckets.get(key);
+  if (bucket === undefined) {
+    bucket = createHash('sha1').update(key).digest('hex').slice(0, 32);
+    if (buckets.size < 10_000) buckets.set(key, bucket);
+  }
+  return bucket;
 }
 
 function redactHeaders(headers: IncomingMessage['headers']): Record<string, string> {
@@ -65,6 +74,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 interface ParsedBody {
   body: unknown;
+  /** The JSON text of `body`, when there was one. */
+  text?: string;
   files: UploadedFile[];
   multipart: boolean;
 }
@@ -75,10 +86,12 @@ async function parseBody(contentType: string, raw: Buffer): Promise<ParsedBody> 
     // undici's Request implements the multipart parser fetch uses; no extra dependency needed.
     const form = await new Request('http://sim.local/', { method: 'POST', headers: { 'content-type': contentType }, body: raw }).formData();
     let body: unknown;
+    let text: string | undefined;
     const files: UploadedFile[] = [];
     for (const [field, value] of form.entries()) {
       if (typeof value === 'string') {
         if (field === 'payload_json') {
+          text = value;
           try {
             body = JSON.parse(value);
           } catch {
@@ -94,10 +107,11 @@ async function parseBody(contentType: string, raw: Buffer): Promise<ParsedBody> 
         bytes: Buffer.from(await value.arrayBuffer()),
       });
     }
-    return { body, files, multipart: true };
+    return { body, ...(text === undefined ? {} : { text }), files, multipart: true };
   }
+  const text = raw.toString('utf8');
   try {
-    return { body: JSON.parse(raw.toString('utf8')), files: [], multipart: false };
+    return { body: JSON.parse(text), text, files: [], multipart: false };
   } catch {
     throw ApiErrors.invalidJson();
   }
@@ -132,7 +146,7 @@ export class RestServer {
   }
 
   private validate(kind: BodyKind, ctx: RouteContext, body: unknown): void {
-    const issues: ViolationIssue[] = this.core.validator.validateParsed(kind, body);
+    const issues: ViolationIssue[] = this.core.validator.validateParsed(kind, body, body === ctx.body ? ctx.bodyText : undefined);
     if (ctx.files.length > 10) {
       issues.push({ source: 'limit', code: 'custom', path: ['files'], message: 'Must be 10 or fewer in length.', discordCode: 'BASE_TYPE_MAX_LENGTH' });
     }
@@ -286,7 +300,7 @@ export class RestServer {
       }
       if (route.auth && req.headers.authorization !== `Bot ${this.core.config.token}`) throw ApiErrors.unauthorized();
 
-      const ctx: RouteContext = { method, path, route: route.template, params, query: url.searchParams, body: parsed.body, files: parsed.files, multipart: parsed.multipart, arrivedAt, request: record };
+      const ctx: RouteContext = { method, path, route: route.template, params, query: url.searchParams, body: parsed.body, ...(parsed.text === undefined ? {} : { bodyText: parsed.text }), files: parsed.files, multipart: parsed.multipart, arrivedAt, request: record };
       const result: RouteResult = await route.handler(ctx);
       this.send(res, record, result.status, result.body, { ...headers, ...result.headers });
     } catch (error) {

@@ -13,6 +13,8 @@ export interface RouteContext {
   query: URLSearchParams;
   /** Parsed JSON body or the multipart `payload_json`; undefined when there was none. */
   body: unknown;
+  /** The JSON text `body` was parsed from (the validator remembers verdicts by it). */
+  bodyText?: string;
   files: UploadedFile[];
   multipart: boolean;
   /** Simulated arrival time; deadlines are judged against it. */

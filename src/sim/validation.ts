@@ -696,10 +696,11 @@ export class BodyValidator {
   /**
    * validate() for a body JSON.parse produced (a request's): its JSON text is then the whole body,
    * so equal texts get the remembered verdict. Other values (undefined members, a builder's output)
-   * can differ from their text and go through validate().
+   * can differ from their text and go through validate(). `bodyText`, the text the body was parsed
+   * from, saves serializing it again (a verdict is a function of that text as much as of the body).
    */
-  validateParsed(kind: BodyKind, body: unknown): ViolationIssue[] {
-    const text = JSON.stringify(body);
+  validateParsed(kind: BodyKind, body: unknown, bodyText?: string): ViolationIssue[] {
+    const text = bodyText ?? JSON.stringify(body);
     if (text === undefined) return this.validate(kind, body);
     const key = `${kind}\u0000${text}`;
     let verdict = this.verdicts.get(key);

@@ -268,6 +268,11 @@ describe('components and modals', () => {
     const slash = sim.slash({ ...world, name: 'menu' });
     const message = await slash.waitForReply();
     expect(message.components[0]?.components?.[0]?.id).toBe(2);
+    expect(message.components.map((r) => [r.id, ...(r.components ?? []).map((c) => c.id)])).toEqual([[1, 2, 3], [4, 5]]);
+    // The numbers are Discord's: the recorded request keeps what the bot sent, and state cannot be changed through it.
+    const sent = sim.requests.find((r) => r.route === '/interactions/{interaction_id}/{interaction_token}/callback')?.body as { data: { components: Array<Record<string, unknown>> } };
+    expect(sent.data.components[0]).not.toHaveProperty('id');
+    expect(Object.isFrozen(message.components[0]?.components?.[0])).toBe(true);
     expect(() => sim.pressButton({ message, customId: 'vote:maybe', userId: world.userId })).toThrow(/no component with custom_id/);
 
     const pick = sim.selectMenu({ message, customId: 'pick', userId: world.userId, values: ['b'] });

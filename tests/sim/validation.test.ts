@@ -32,6 +32,16 @@ describe('remembered verdicts (validateParsed)', () => {
     expect(fresh.validateParsed('message-create', good)).toEqual([]);
   });
 
+  it('takes the request text the body was parsed from as the key, whitespace and all', () => {
+    const fresh = new BodyValidator(new StrictSchemas(validatorSpec));
+    const text = '{ "content": "hi", "embeds": [ { "title": "' + 't'.repeat(300) + '" } ] }';
+    const issues = fresh.validateParsed('message-create', JSON.parse(text), text);
+    expect(issues.map((i) => i.path.join('.'))).toEqual(['embeds.0.title']);
+    expect(fresh.validateParsed('message-create', JSON.parse(text), text)).toEqual(issues);
+    const compact = JSON.stringify(JSON.parse(text));
+    expect(fresh.validateParsed('message-create', JSON.parse(compact), compact)).toEqual(issues);
+  });
+
   it('keys verdicts by route family as well as by body', () => {
     const fresh = new BodyValidator(new StrictSchemas(validatorSpec));
     const body = { content: 'x', tts: true };
