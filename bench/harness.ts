@@ -113,6 +113,16 @@ export type CommandResult = {
 const ROUNDED_KEYS: ReadonlySet<CaseKey> = new Set<CaseKey>(['facts', 'donors', 'alternatives', 'autocomplete']);
 
 /** The round with the median throughput ratio (the lower middle of an even count), with every round's ratios. */
+/**
+ * Which bot runs first in a round: the baseline in even rounds, the bot in odd ones (AB, BA, AB…).
+ * The simulator shares the bench's process and keeps warming up over the first rounds (the baseline
+ * went 1,700 → 3,200/s over five rounds of /alternatives on 2026-11-28), so a fixed order would
+ * hand one side the warmer simulator in every round.
+ */
+export function roundOrder(round: number): readonly BotKind[] {
+  return round % 2 === 0 ? ['baseline', 'bot'] : ['bot', 'baseline'];
+}
+
 export function medianRound(results: readonly CommandResult[]): CommandResult | undefined {
   const measured = results.filter((r) => r.ratios !== undefined);
   if (measured.length === 0) return results[0];
@@ -326,10 +336,18 @@ type CaseSpec = { key: CaseKey; world: World; scenario: Scenario; spec: RunSpec 
  * Runs the cases on one baseline child, then the same cases on one bot child started on
  * `storeUrl`. Per command, baseline and bot therefore run minutes apart at most.
  */
-async function runCases(cw: CommandWorld, cases: readonly CaseSpec[], storeUrl: string, opts: BenchOptions, deadline: number, readyTimeoutMs = READY_TIMEOUT_MS): Promise<{ results: CommandResult[]; botReadyMs: number }> {
+async function runCases(
+  cw: CommandWorld,
+  cases: readonly CaseSpec[],
+  storeUrl: string,
+  opts: BenchOptions,
+  deadline: number,
+  readyTimeoutMs = READY_TIMEOUT_MS,
+  order: readonly BotKind[] = roundOrder(0),
+): Promise<{ results: CommandResult[]; botReadyMs: number }> {
   const runs: Record<BotKind, Array<BotRun | undefined>> = { baseline: [], bot: [] };
   let botReadyMs = NaN;
-  for (const kind of ['baseline', 'bot'] as const) {
+  for (const kind of order) {
     if (deadline - Date.now() < MIN_CASE_BUDGET_MS) break;
     const child = await startChild(cw, kind, storeUrl, opts, readyTimeoutMs);
     if (kind === 'bot') botReadyMs = child.readyMs;
@@ -411,7 +429,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
       for (let round = 0; round < rounds; round++) {
         if (round > 0 && deadline - Date.now() < MIN_CASE_BUDGET_MS) break;
         if (rounds > 1) opts.log(`${SCENARIOS[c.key].label}: round ${round + 1} of ${rounds}`);
-        const run = await runCases(cw, [{ key: c.key, world: c.world, scenario: SCENARIOS[c.key], spec: closed }], c.storeUrl, opts, deadline);
+        const run = await runCases(cw, [{ key: c.key, world: c.world, scenario: SCENARIOS[c.key], spec: closed }], c.storeUrl, opts, deadline, READY_TIMEOUT_MS, rounds > 1 ? roundOrder(round) : roundOrder(0));
         results.push(...run.results);
       }
       const chosen = medianRound(results);

@@ -2,7 +2,7 @@
 // a shared CI box makes any timing assertion flaky), and the REST exemption it measures holds.
 import { RESTEvents, type RateLimitData } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { medianRound, runBench, type BenchReport, type BotRun, type CommandResult } from '../../bench/harness.js';
+import { medianRound, roundOrder, runBench, type BenchReport, type BotRun, type CommandResult } from '../../bench/harness.js';
 import { evaluateTargets, renderMarkdown } from '../../bench/report.js';
 import { createClient } from '../../src/bot/client.js';
 import { loadConfig } from '../../src/config.js';
@@ -61,6 +61,12 @@ describe('bench harness at toy sizes', () => {
   it('GIVEN a previous RESULTS.md with a filled OCR section WHEN rendered again THEN that section is kept as it was', () => {
     const previous = `# old\n\n## OCR\n\nFilled by the OCR bench: 97 % recall.\n`;
     expect(renderMarkdown(report, { previous }).endsWith('## OCR\n\nFilled by the OCR bench: 97 % recall.\n')).toBe(true);
+  });
+});
+
+describe('roundOrder', () => {
+  it('alternates which bot runs first, so a simulator still warming up favours neither', () => {
+    expect([0, 1, 2, 3].map((r) => roundOrder(r).join(','))).toEqual(['baseline,bot', 'bot,baseline', 'baseline,bot', 'bot,baseline']);
   });
 });
 
