@@ -271,7 +271,7 @@ async function castFor(world: World, scenario: Scenario, count: number): Promise
 async function startChild(cw: CommandWorld, kind: BotKind, storeUrl: string, opts: BenchOptions, readyTimeoutMs = READY_TIMEOUT_MS): Promise<BotChild> {
   const sim = cw.sim;
   const env = kind === 'bot' ? benchBotEnv(sim, storeUrl, { kbDir: KB_DIR, logLevel: 'info' }) : { DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.restUrl };
-  return BotChild.start({ kind, env, readyTimeoutMs, ...(opts.cpuProfDir && kind === 'bot' ? { cpuProfDir: opts.cpuProfDir } : {}) });
+  return BotChild.start({ kind, env, readyTimeoutMs, ...(opts.cpuProfDir ? { cpuProfDir: path.join(opts.cpuProfDir, kind) } : {}) });
 }
 
 async function stopChild(cw: CommandWorld, child: BotChild): Promise<void> {

@@ -19,7 +19,7 @@ const USAGE = `npm run bench -- [flags]
   --pledges P         pledges in the big-server case, 0 skips it (${DEFAULT_OPTIONS.pledges})
   --pledge-rate R     arrivals per second of the open-loop /pledge run, 0 skips it (${DEFAULT_OPTIONS.pledgeRate})
   --deadline S        global time budget in seconds (${DEFAULT_OPTIONS.deadlineMs / 1000})
-  --cpu-prof DIR      write a V8 CPU profile of each real-bot child into DIR
+  --cpu-prof DIR      write a V8 CPU profile of each bot child into DIR/bot and DIR/baseline
   --out FILE          markdown report (bench/RESULTS.md); the JSON goes next to it (.json)
   --render JSON       no run: rewrite the markdown from a report JSON (e.g. after editing bench/analysis.md)`;
 
