@@ -5,7 +5,7 @@ import { NO_PINGS, sendCooldown, sendNotice } from '../src/bot/respond.js';
 import { LIMITS } from '../src/cooldowns.js';
 import type { BotContext } from '../src/bot/types.js';
 import { en } from '../src/i18n/en.js';
-import { localeFromDiscord, localizations, messages } from '../src/i18n/index.js';
+import { formatCount, localeFromDiscord, localizations, messages } from '../src/i18n/index.js';
 import { csvExport, statsMessage, statsStrings } from '../src/stats/index.js';
 import { withImpact } from '../src/render/impact.js';
 
@@ -56,7 +56,7 @@ async function exportCsv(interaction: ChatInputCommandInteraction<'cached' | 'ra
     note = `\n${m.stats.exportCompressed}`;
   }
   await interaction.editReply({
-    content: `${s.export.done(new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-US').format(rows))}${note}`,
+    content: `${s.export.done(formatCount(rows, locale))}${note}`,
     files: [attachment],
     allowedMentions: NO_PINGS,
   });

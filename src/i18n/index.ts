@@ -23,6 +23,18 @@ export function localizations(pick: (m: Messages) => string): Record<string, str
   return { fr: pick(fr) };
 }
 
+// Intl formatters are built once per locale: each one costs tens of microseconds and native (ICU)
+// memory that V8's heap limits do not see, so one per call grows the process under load.
+const countFormats: Record<Locale, Intl.NumberFormat> = {
+  en: new Intl.NumberFormat('en-US'),
+  fr: new Intl.NumberFormat('fr-FR'),
+};
+
+/** "12,345" / "12 345": counts as each language writes them. */
+export function formatCount(n: number, locale: Locale): string {
+  return countFormats[locale].format(n);
+}
+
 const usdFormat: Record<Locale, Intl.NumberFormat> = {
   en: new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }),
   fr: new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }),
@@ -39,7 +51,7 @@ export function formatUsd(amount: number, locale: Locale, opts: { moreThan?: boo
     const v = n.format(amount / 1e6);
     text = locale === 'fr' ? `${v} million${amount >= 2e6 ? 's' : ''} de dollars` : `$${v} million`;
   } else {
-    const v = new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-US').format(amount);
+    const v = formatCount(amount, locale);
     text = locale === 'fr' ? `${v} $` : `$${v}`;
   }
   if (!opts.moreThan) return text;

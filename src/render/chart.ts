@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { sharp } from '../images/sharp.js'; // loaded on the first chart, not at start-up: src/images/sharp.ts
+import { formatCount } from '../i18n/index.js';
 import type { Locale } from '../kb/schema.js';
 import { milestonesStrings } from '../milestones/strings.js';
 import { statsStrings } from '../stats/strings.js';
@@ -358,14 +359,6 @@ const COLORS = {
   line: '#f0b232',
 };
 
-const numberFormats: Record<Locale, Intl.NumberFormat> = {
-  en: new Intl.NumberFormat('en-US'),
-  fr: new Intl.NumberFormat('fr-FR'),
-};
-
-export function formatCount(n: number, locale: Locale): string {
-  return numberFormats[locale].format(n);
-}
 
 /**
  * zlib level 6, not 9: on these flat-colour charts 9 spends about half the drawing time (~12 of

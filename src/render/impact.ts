@@ -2,16 +2,11 @@
 // The assumption and the sources always travel with the figures, and the market-value figure
 // is always attributed to whoever estimated it.
 import type { APIEmbedField } from 'discord-api-types/v10';
-import { formatUsd, messages } from '../i18n/index.js';
+import { formatCount, formatUsd, messages } from '../i18n/index.js';
 import { impactFigures, type Campaign } from '../impact/index.js';
 import type { Locale } from '../kb/schema.js';
 import { clampEmbed, LIMITS, truncate } from './limits.js';
 import { formatSources, type Reply } from './reply.js';
-
-const countFormats: Record<Locale, Intl.NumberFormat> = {
-  en: new Intl.NumberFormat('en-US'),
-  fr: new Intl.NumberFormat('fr-FR'),
-};
 
 /**
  * "12 pledges ≈ $2,880 a year …", "≈ $120,000 of OpenAI's market value, by Scott Galloway's
@@ -26,7 +21,7 @@ export function impactLines(count: number, locale: Locale, campaign: Campaign | 
   const usd = (n: number) => formatUsd(n, locale);
   const { subscription: sub, market_value_estimate: est } = campaign;
   return [
-    m.perYear(countFormats[locale].format(figures.pledges), figures.pledges, usd(figures.usdPerYear)),
+    m.perYear(formatCount(figures.pledges, locale), figures.pledges, usd(figures.usdPerYear)),
     m.marketValue(usd(figures.marketValueUsd), est.by, usd(est.usd_per_subscription), usd(est.subscription_usd_per_year)),
     `-# ${m.assumption(sub.plan, usd(sub.usd_per_month))} ${m.sources(formatSources([...sub.sources, ...est.sources]))}`,
   ];

@@ -3,7 +3,8 @@ import type { APIEmbedField } from 'discord-api-types/v10';
 import type { Locale } from '../kb/schema.js';
 import type { StatsSummary } from '../stats/summary.js';
 import { statsStrings } from '../stats/strings.js';
-import { dailyChartData, drawDailyChart, formatCount, type DailyChartData } from './chart.js';
+import { formatCount } from '../i18n/index.js';
+import { dailyChartData, drawDailyChart, type DailyChartData } from './chart.js';
 import { truncate } from './limits.js';
 import { embed, type Reply } from './reply.js';
 

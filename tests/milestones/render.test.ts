@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TimelineEvent } from '../../src/kb/schema.js';
 import { CAMPAIGN_MILESTONES } from '../../src/milestones/index.js';
 import { formatPartialDate, milestoneImageName, renderMilestone, renderMilestonesOverview, timelineText } from '../../src/render/milestones.js';
@@ -94,5 +94,45 @@ describe('renderMilestonesOverview', () => {
     expect(formatPartialDate('2026-02-12', 'en')).toBe('Feb 12, 2026');
     expect(formatPartialDate('2026-02-12', 'fr')).toBe('12 févr. 2026');
     expect(timelineText([], 'en')).toBe('');
+  });
+
+  // An Intl.DateTimeFormat holds native ICU memory the GC does not count: one per line per call
+  // made the bot's RSS climb under /milestones load (bench, 2026-11-28).
+  it('GIVEN many timeline renders THEN a date formatter is built at most once per language and precision', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/render/milestones.js');
+    const Original = Intl.DateTimeFormat;
+    let built = 0;
+    Intl.DateTimeFormat = new Proxy(Original, {
+      construct(target, args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+        built++;
+        return new target(...args);
+      },
+    });
+    try {
+      const events = await loadRealKb().then((kb) => kb.timeline);
+      expect(events.some((e) => /^\d{4}-\d{2}-\d{2}$/.test(e.date)) && events.some((e) => /^\d{4}-\d{2}$/.test(e.date))).toBe(true);
+      for (let i = 0; i < 20; i++) {
+        for (const locale of ['en', 'fr'] as const) {
+          fresh.timelineText([...events], locale);
+          fresh.formatPartialDate('2026-02-12', locale);
+          fresh.formatPartialDate('2026-01', locale);
+        }
+      }
+      expect(built).toBe(4);
+      expect(fresh.formatPartialDate('2026-02-12', 'fr')).toBe('12 févr. 2026');
+    } finally {
+      Intl.DateTimeFormat = Original;
+    }
+  });
+
+  it('GIVEN the same timeline twice THEN the text is the same and a new timeline (a kb reload) is drawn afresh', async () => {
+    const events = await loadRealKb().then((kb) => kb.timeline);
+    const first = timelineText(events, 'en');
+    expect(timelineText(events, 'en')).toBe(first);
+    expect(timelineText(events, 'fr')).not.toBe(first);
+    const edited = events.map((e, i) => (i === events.length - 1 ? { ...e, text: { ...e.text, en: 'Edited by an organizer' } } : e));
+    expect(timelineText(edited, 'en')).toContain('Edited by an organizer');
+    expect(timelineText(events, 'en')).not.toContain('Edited by an organizer');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LOCALES, type KnowledgeBase } from '../../src/kb/schema.js';
 import { loadKnowledgeBase } from '../../src/kb/load.js';
 import { donorTotal } from '../../src/kb/donors.js';
-import { formatUsd } from '../../src/i18n/index.js';
+import { formatCount, formatUsd } from '../../src/i18n/index.js';
 import { parseCustomId } from '../../src/render/customId.js';
 import { renderFactsOverview, renderTopic, renderUnknownTopic, factPages } from '../../src/render/facts.js';
 import { renderDonor, renderDonorList } from '../../src/render/donors.js';
@@ -94,6 +94,14 @@ describe('formatUsd', () => {
     expect(formatUsd(14_000_000_000, 'en')).toBe('$14 billion');
     expect(formatUsd(98_000_000, 'en', { moreThan: true })).toBe('more than $98 million');
     expect(formatUsd(240, 'fr')).toBe('240 $');
+    expect(formatUsd(120_000, 'en')).toBe('$120,000');
+    expect(formatUsd(120_000, 'fr')).toBe('120\u202f000 $');
+  });
+
+  it('GIVEN a count THEN it is grouped as each language writes it', () => {
+    expect(formatCount(12_345, 'en')).toBe('12,345');
+    expect(formatCount(12_345, 'fr')).toBe('12\u202f345');
+    expect(formatCount(7, 'fr')).toBe('7');
   });
 });
 
