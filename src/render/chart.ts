@@ -359,7 +359,6 @@ const COLORS = {
   line: '#f0b232',
 };
 
-
 /**
  * zlib level 6, not 9: on these flat-colour charts 9 spends about half the drawing time (~12 of
  * ~22 ms for the 800×400 chart) to make the file ~15 % smaller (28 KB instead of 33 KB).
