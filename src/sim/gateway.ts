@@ -81,6 +81,8 @@ export interface SessionInfo {
   seq: number;
   connected: boolean;
   invalidated: boolean;
+  /** Dispatches kept for a RESUME to replay (none once the session has ended). */
+  buffered: number;
 }
 
 interface Dispatch {
@@ -122,6 +124,12 @@ class Session {
     readonly shard: [number, number],
   ) {}
 
+  /** Nothing can resume an ended session, so what it buffered for a resume goes with it. */
+  end(): void {
+    this.invalidated = true;
+    this.buffer.length = 0;
+  }
+
   info(): SessionInfo {
     return {
       id: this.id,
@@ -130,6 +138,7 @@ class Session {
       seq: this.seq,
       connected: this.connection !== undefined,
       invalidated: this.invalidated,
+      buffered: this.buffer.length,
     };
   }
 }
@@ -305,7 +314,7 @@ export class SimGateway {
     if (session && session.connection === connection) {
       session.connection = undefined;
       // Closing with 1000/1001 ends the session; any other code leaves it resumable.
-      if (code === 1000 || code === 1001) session.invalidated = true;
+      if (code === 1000 || code === 1001) session.end();
     }
   }
 
@@ -527,7 +536,7 @@ export class SimGateway {
       const session = connection.session;
       if (!session) continue;
       if (!resumable) {
-        session.invalidated = true;
+        session.end();
         session.connection = undefined;
         connection.session = undefined;
       }

@@ -242,6 +242,27 @@ describe('resilience', () => {
     expect(s.gateway.connectionLog).toHaveLength(1);
   });
 
+  it('a session its client ends (close 1000) or Discord invalidates keeps nothing to replay and gets no further events', async () => {
+    const { s, world } = await setup();
+    await s.slash({ ...world, name: 'ping' }).acknowledged();
+    const [live] = s.gateway.allSessions;
+    expect(live?.buffered).toBeGreaterThan(0);
+    await bot?.client.destroy();
+    bot = undefined;
+    await until(() => s.gateway.allSessions[0]?.invalidated === true, 5000, 'the session ends');
+    expect(s.gateway.allSessions[0]?.buffered).toBe(0);
+    expect(s.slash({ ...world, name: 'ping' }).deliveries).toBe(0);
+    expect(s.gateway.allSessions[0]?.buffered).toBe(0);
+
+    bot = await startBot(s);
+    bot.handlers.set('ping', (i) => (i as ChatInputCommandInteraction).reply({ content: 'pong', flags: MessageFlags.Ephemeral }).then(() => undefined));
+    await s.slash({ ...world, name: 'ping' }).acknowledged();
+    const second = s.gateway.activeSessions[0];
+    expect(second?.buffered).toBeGreaterThan(0);
+    s.gateway.invalidateSession(false);
+    expect(s.gateway.allSessions.find((x) => x.id === second?.id)).toMatchObject({ invalidated: true, buffered: 0 });
+  });
+
   it('a non-resumable invalid session makes the client identify again; events in between are lost', async () => {
     const { s, world } = await setup();
     s.gateway.invalidateSession(false);
