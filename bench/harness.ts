@@ -276,9 +276,12 @@ async function startChild(cw: CommandWorld, kind: BotKind, storeUrl: string, opt
 
 async function stopChild(cw: CommandWorld, child: BotChild): Promise<void> {
   await child.stop();
-  // The simulator keeps every gateway payload and request for tests; a bench would drown in them.
+  // The simulator keeps every gateway payload, request and interaction for tests; kept over a whole
+  // bench they grew its heap to ~850 MiB by the end of the knowledge rounds (2026-11-28), and its
+  // garbage collector took CPU from whichever bot was running, the more so the larger its answers.
   cw.sim.gateway.log.length = 0;
   cw.sim.clearRecords();
+  cw.sim.expireInteractions();
 }
 
 /** Warm-up, then the measured interactions, against a running child. */

@@ -106,6 +106,8 @@ export class SimCore {
   readonly unknownRoutes: UnknownRoute[] = [];
   readonly interactions = new Map<string, InteractionHandle>();
   readonly interactionsByToken = new Map<string, InteractionHandle>();
+  /** Tokens of interactions forgotten by `expireInteractions`: webhook routes answer 50027 for them, as Discord does after 15 minutes. */
+  readonly expiredTokens = new Set<string>();
   /** `channelId|nonce` → message id and when it was posted, for enforce_nonce. */
   readonly nonces = new Map<string, { messageId: string; at: number }>();
   private readonly messageListeners = new Set<(message: MessageState) => void>();

@@ -979,8 +979,11 @@ export class InteractionRoutes {
 
   /** Resolves the interaction behind `/webhooks/{application_id}/{token}` routes. */
   private webhook(ctx: RouteContext): InteractionHandle {
-    const handle = this.core.interactionsByToken.get(ctx.params.webhook_token ?? '');
-    if (!handle || ctx.params.webhook_id !== this.core.config.applicationId) throw ApiErrors.unknownWebhook();
+    const token = ctx.params.webhook_token ?? '';
+    const handle = this.core.interactionsByToken.get(token);
+    if (!handle || ctx.params.webhook_id !== this.core.config.applicationId) {
+      throw ctx.params.webhook_id === this.core.config.applicationId && this.core.expiredTokens.has(token) ? ApiErrors.invalidWebhookToken() : ApiErrors.unknownWebhook();
+    }
     if (ctx.arrivedAt > handle.createdAt + this.core.config.tokenLifetimeMs) {
       const error = ApiErrors.invalidWebhookToken();
       handle.recordError(ctx.route, error);

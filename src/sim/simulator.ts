@@ -331,6 +331,32 @@ export class DiscordSimulator {
     return this.rest.implementedRoutes;
   }
 
+  /**
+   * Moves every settled interaction past its 15 minutes, as Discord does: its token stops working and
+   * its ephemeral messages, which only that token could reach, are gone; answers posted for everyone
+   * stay in their channels. Interactions still waiting for their acknowledgement are kept. Returns how
+   * many were forgotten. For long runs (bench/): a simulator that keeps every handle and answer grows
+   * by kilobytes per interaction, and its garbage collector then competes with the bot for the CPU.
+   */
+  expireInteractions(): number {
+    const core = this.core;
+    const ephemeral = new Set<string>();
+    let forgotten = 0;
+    for (const handle of core.interactions.values()) {
+      if (!handle.acknowledgement && !handle.expired) continue;
+      for (const id of [handle.originalId, ...handle.followUpIds]) {
+        const message = id === undefined ? undefined : core.world.messages.get(id);
+        if (message && message.flags & 64) ephemeral.add(message.id);
+      }
+      core.interactions.delete(handle.id);
+      core.interactionsByToken.delete(handle.token);
+      core.expiredTokens.add(handle.token);
+      forgotten++;
+    }
+    core.world.forgetMessages(ephemeral);
+    return forgotten;
+  }
+
   /** Forgets recorded requests, violations, warnings and unknown routes (state is kept). */
   clearRecords(): void {
     this.core.requests.length = 0;

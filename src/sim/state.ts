@@ -414,6 +414,21 @@ export class WorldState {
     if (channel && !(message.flags & 64)) channel.lastMessageId = message.id;
   }
 
+  /** Drops messages from the world altogether (not a Discord delete: nothing is dispatched). */
+  forgetMessages(ids: ReadonlySet<string>): void {
+    const channels = new Set<string>();
+    for (const id of ids) {
+      const message = this.messages.get(id);
+      if (!message) continue;
+      channels.add(message.channelId);
+      this.messages.delete(id);
+    }
+    for (const channelId of channels) {
+      const list = this.channelMessageIds.get(channelId);
+      if (list) this.channelMessageIds.set(channelId, list.filter((id) => !ids.has(id)));
+    }
+  }
+
   /** Live (not deleted) messages of a channel, oldest first. */
   channelMessageList(channelId: string, includeEphemeral: boolean): MessageState[] {
     return (this.channelMessageIds.get(channelId) ?? [])

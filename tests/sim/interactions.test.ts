@@ -399,6 +399,47 @@ describe('deadlines and double acknowledgements', () => {
   });
 });
 
+describe('expiry', () => {
+  it('expireInteractions forgets settled interactions and their ephemeral answers, keeps public answers and pending interactions', async () => {
+    const kept: ChatInputCommandInteraction[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    bot.handlers.set('ping', async (i) => {
+      await chat(i).reply({ content: 'for everyone', allowedMentions: { parse: [] } });
+    });
+    bot.handlers.set('slow', async (i) => {
+      kept.push(chat(i));
+      await chat(i).reply({ content: 'only you', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    });
+    bot.handlers.set('menu', async (i) => {
+      await gate;
+      await chat(i).reply({ content: 'later', flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    });
+    const shared = sim.slash({ ...world, name: 'ping' });
+    const secret = sim.slash({ ...world, name: 'slow' });
+    const sharedReply = await shared.waitForReply();
+    const secretReply = await secret.waitForReply();
+    const pending = sim.slash({ ...world, name: 'menu' });
+    await until(() => bot.received.includes(pending.id), 5000, 'the pending interaction to arrive');
+
+    expect(sim.expireInteractions()).toBeGreaterThanOrEqual(2);
+
+    expect(sim.interactions.get(shared.id)).toBeUndefined();
+    expect(sim.interactions.get(secret.id)).toBeUndefined();
+    expect(sim.interactions.get(pending.id)).toBe(pending);
+    expect(sim.message(sharedReply.id)?.content).toBe('for everyone');
+    expect(sim.channelMessages(world.channelId).map((m) => m.id)).toContain(sharedReply.id);
+    expect(sim.message(secretReply.id)).toBeUndefined();
+    expect(sim.channelMessages(world.channelId, { includeEphemeral: true }).map((m) => m.id)).not.toContain(secretReply.id);
+    // The token of a forgotten interaction answers as an expired one does on Discord.
+    await expect(kept[0]?.editReply({ content: 'edited' })).rejects.toMatchObject({ code: 50027 });
+
+    release();
+    expect((await pending.acknowledged()).type).toBe(4);
+    expect(sim.violations).toEqual([]);
+  });
+});
+
 describe('validation', () => {
   it('a 300-character embed title gets 50035 and is recorded with the zod issue', async () => {
     bot.handlers.set('ping', async (i) => {
