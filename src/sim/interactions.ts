@@ -981,9 +981,8 @@ export class InteractionRoutes {
   private webhook(ctx: RouteContext): InteractionHandle {
     const token = ctx.params.webhook_token ?? '';
     const handle = this.core.interactionsByToken.get(token);
-    if (!handle || ctx.params.webhook_id !== this.core.config.applicationId) {
-      throw ctx.params.webhook_id === this.core.config.applicationId && this.core.expiredTokens.has(token) ? ApiErrors.invalidWebhookToken() : ApiErrors.unknownWebhook();
-    }
+    if (ctx.params.webhook_id !== this.core.config.applicationId) throw ApiErrors.unknownWebhook();
+    if (!handle) throw this.core.expiredTokens.has(token) ? ApiErrors.invalidWebhookToken() : ApiErrors.unknownWebhook();
     if (ctx.arrivedAt > handle.createdAt + this.core.config.tokenLifetimeMs) {
       const error = ApiErrors.invalidWebhookToken();
       handle.recordError(ctx.route, error);
