@@ -113,6 +113,8 @@ export class SimCore {
   private readonly messageListeners = new Set<(message: MessageState) => void>();
   private readonly requestListeners = new Set<(request: RecordedRequest) => void>();
   readonly timers = new Set<NodeJS.Timeout>();
+  /** numberComponents' result per frozen input list. */
+  private readonly numbered = new WeakMap<object, JsonObject[]>();
 
   constructor(readonly config: SimConfig) {
     this.world = new WorldState(this.ids, this.clock, config.applicationId);
@@ -216,6 +218,18 @@ export class SimCore {
 
   /** Discord numbers components that come without an `id`. */
   private numberComponents(components: unknown): JsonObject[] {
+    // A frozen list cannot change, so its numbered copy is worked out once (see ParsedJsonCache).
+    const frozen = typeof components === 'object' && components !== null && Object.isFrozen(components);
+    if (frozen) {
+      const known = this.numbered.get(components);
+      if (known) return known;
+    }
+    const list = this.numberedCopy(components);
+    if (frozen) this.numbered.set(components, list);
+    return list;
+  }
+
+  private numberedCopy(components: unknown): JsonObject[] {
     const list = toJsonArray(components);
     const used = new Set<number>();
     const collect = (node: unknown): void => {

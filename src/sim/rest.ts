@@ -10,7 +10,7 @@ import { ApiErrors, DiscordApiError } from './errors.js';
 import { FaultInjector, templateToRegExp, type Fault } from './faults.js';
 import type { InteractionFactory } from './interactions.js';
 import { InteractionRoutes } from './interactions.js';
-import { asArray, asNumber, asRecord, asString, toJson, type JsonObject, type JsonValue } from './json.js';
+import { asArray, asNumber, asRecord, asString, deepFreeze, ParsedJsonCache, toJson, type JsonObject, type JsonValue } from './json.js';
 import { Permissions } from './permissions.js';
 import type { RouteContext, RouteDefinition, RouteResult } from './route.js';
 import { roleJson, TEXT_CHANNEL_TYPES, userJson, type ChannelState, type CommandState, type GuildState, type MessageState } from './state.js';
@@ -80,7 +80,7 @@ interface ParsedBody {
   multipart: boolean;
 }
 
-async function parseBody(contentType: string, raw: Buffer): Promise<ParsedBody> {
+async function parseBody(contentType: string, raw: Buffer, json: ParsedJsonCache): Promise<ParsedBody> {
   if (raw.length === 0) return { body: undefined, files: [], multipart: false };
   if (contentType.startsWith('multipart/form-data')) {
     // undici's Request implements the multipart parser fetch uses; no extra dependency needed.
@@ -93,7 +93,7 @@ async function parseBody(contentType: string, raw: Buffer): Promise<ParsedBody> 
         if (field === 'payload_json') {
           text = value;
           try {
-            body = JSON.parse(value);
+            body = deepFreeze(JSON.parse(value));
           } catch {
             throw ApiErrors.invalidJson();
           }
@@ -109,9 +109,9 @@ async function parseBody(contentType: string, raw: Buffer): Promise<ParsedBody> 
     }
     return { body, ...(text === undefined ? {} : { text }), files, multipart: true };
   }
-  const text = raw.toString('utf8');
   try {
-    return { body: JSON.parse(text), text, files: [], multipart: false };
+    const { value, text } = json.parse(raw);
+    return { body: value, text, files: [], multipart: false };
   } catch {
     throw ApiErrors.invalidJson();
   }
@@ -123,6 +123,7 @@ export class RestServer {
   private readonly discordRoutes: RegExp[];
   private readonly hanging = new Set<ServerResponse>();
   private readonly interactionRoutes: InteractionRoutes;
+  private readonly jsonBodies = new ParsedJsonCache();
   private seq = 0;
 
   constructor(
@@ -286,8 +287,8 @@ export class RestServer {
     const headers = this.rateLimitHeaders(method, routeKey);
     try {
       let parsed: ParsedBody = { body: undefined, files: [], multipart: false };
-      if (method !== 'GET' && method !== 'HEAD') parsed = await parseBody(req.headers['content-type'] ?? '', raw);
-      // Parsed from this request and never mutated by the routes: the record shares it, no copy.
+      if (method !== 'GET' && method !== 'HEAD') parsed = await parseBody(req.headers['content-type'] ?? '', raw, this.jsonBodies);
+      // Deep-frozen when parsed (routes cannot mutate it): the record shares it, no copy.
       record.body = parsed.body;
       record.files = parsed.files.map<RecordedFile>((f) => ({ field: f.field, filename: f.filename, contentType: f.contentType, size: f.bytes.length, bytes: f.bytes }));
 

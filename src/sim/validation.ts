@@ -671,7 +671,7 @@ const CALLBACK_DATA_SCHEMAS: Record<number, string> = {
   7: 'IncomingWebhookUpdateForInteractionCallbackRequestPartialSchema',
 };
 
-/** Bodies remembered by BodyValidator; a bot sends few distinct answers, many times over. */
+/** Bodies remembered by BodyValidator per route family; a bot sends few distinct answers, many times over. */
 const VERDICT_CACHE_SIZE = 512;
 
 /** Maps each validated route family to Discord's schema for it, plus the simulator's limit checks. */
@@ -683,7 +683,7 @@ export class BodyValidator {
    * under load the simulator (one thread, sharing the machine's cores with the bot) would otherwise
    * bound the benchmarks' throughput by the size of the bot's answers, not by the bot.
    */
-  private readonly verdicts = new Map<string, readonly ViolationIssue[]>();
+  private readonly verdicts = new Map<BodyKind, Map<string, readonly ViolationIssue[]>>();
 
   constructor(private readonly schemas: StrictSchemas) {}
 
@@ -702,12 +702,15 @@ export class BodyValidator {
   validateParsed(kind: BodyKind, body: unknown, bodyText?: string): ViolationIssue[] {
     const text = bodyText ?? JSON.stringify(body);
     if (text === undefined) return this.validate(kind, body);
-    const key = `${kind}\u0000${text}`;
-    let verdict = this.verdicts.get(key);
+    // Keyed by the text itself, per family: a body from ParsedJsonCache comes with the same string
+    // instance each time, whose hash V8 keeps, so a repeat costs no rehash of a concatenated key.
+    let byText = this.verdicts.get(kind);
+    if (!byText) this.verdicts.set(kind, (byText = new Map()));
+    let verdict = byText.get(text);
     if (verdict === undefined) {
       verdict = this.validate(kind, body);
-      if (this.verdicts.size >= VERDICT_CACHE_SIZE) this.verdicts.delete(this.verdicts.keys().next().value as string);
-      this.verdicts.set(key, verdict);
+      if (byText.size >= VERDICT_CACHE_SIZE) byText.delete(byText.keys().next().value as string);
+      byText.set(text, verdict);
     }
     // A copy: callers add route-specific issues (file counts) to the list they get.
     return [...verdict];

@@ -133,6 +133,38 @@ describe('channel messages', () => {
     expect(snap?.embeds[0]?.title).toBe('Facts');
   });
 
+  it('parses a body sent again once: one frozen value, components numbered once, messages still their own', async () => {
+    const channel = await general();
+    const payload = {
+      content: 'same bytes',
+      embeds: [{ title: 'Alternatives', fields: [{ name: 'Gemini · Google', value: '★ pointed to' }] }],
+      components: [{ type: 1, components: [{ type: 2, style: 5, label: 'Website', url: 'https://example.org' }] }],
+    };
+    const first = await channel.send(payload);
+    const second = await channel.send(payload);
+    const bodies = sim.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${world.channelId}/messages`).slice(-2);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]?.body).toBe(bodies[1]?.body);
+    expect(Object.isFrozen(bodies[0]?.body)).toBe(true);
+    expect(() => {
+      (bodies[0]?.body as Record<string, unknown>).content = 'changed';
+    }).toThrow(TypeError);
+
+    const [a, b] = [sim.message(first.id), sim.message(second.id)];
+    expect(a?.id).not.toBe(b?.id);
+    expect(b?.content).toBe('same bytes');
+    expect(b?.embeds[0]?.fields?.[0]?.name).toBe('Gemini · Google');
+    // Discord numbered the components; the second message has the same numbers from the same work.
+    expect(a?.components).toBe(b?.components);
+    expect(a?.components[0]?.id).toBe(1);
+    expect(a?.components[0]?.components?.[0]?.id).toBe(2);
+
+    // One byte different: parsed on its own.
+    const third = await channel.send({ ...payload, content: 'same bytez' });
+    expect(sim.message(third.id)?.content).toBe('same bytez');
+    expect(sim.message(third.id)?.components).not.toBe(a?.components);
+  });
+
   it('multipart uploads, edits, listing, deleting', async () => {
     const channel = await general();
     const sent = await channel.send({ content: 'with file', files: [new AttachmentBuilder(Buffer.from('hello'), { name: 'hello.txt' })] });
