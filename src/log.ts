@@ -1,16 +1,51 @@
-// One JSON line per event. Tokens never reach the log: pino redacts them wherever they appear in a logged object.
+// One JSON line per event. Tokens never reach the log: pino redacts the fields that hold one, and
+// errors are scrubbed of the interaction tokens Discord puts in webhook and callback URLs.
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/**
+ * Named paths, no wildcards: a wildcard path makes pino's redaction walk and clone every logged
+ * object, ~3.5 µs of the bot's main thread on each routine line (measured: 5.1 µs per line with
+ * `*.token` and `*.headers.authorization`, 1.4 µs with the same fields named). Where a token can be
+ * is known: the bot's config, a request's headers, an interaction, an error (`serializeError`).
+ */
 export const REDACT_PATHS = [
   'token',
-  '*.token',
   'config.token',
   'headers.authorization',
-  '*.headers.authorization',
   'interaction.token',
+  'err.token',
+  'err.headers.authorization',
 ];
+
+/** `/webhooks/{application}/{token}` and `/interactions/{id}/{token}`: the token is a credential for 15 minutes. */
+const TOKEN_IN_URL = /(\/(?:webhooks|interactions)\/\d+\/)[^/?\s"]+/g;
+
+export function scrubTokens(text: string): string {
+  return text.replace(TOKEN_IN_URL, '$1[redacted]');
+}
+
+/**
+ * pino's error serializer, then the URL, message and stack of the error and of its causes scrubbed:
+ * discord.js's DiscordAPIError and HTTPError carry the request's URL, which for an interaction's
+ * answer holds its token.
+ */
+export function serializeError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error);
+  scrubSerialized(out, 0);
+  return out;
+}
+
+function scrubSerialized(value: unknown, depth: number): void {
+  if (typeof value !== 'object' || value === null || depth > 4) return;
+  const record = value as Record<string, unknown>;
+  for (const key of ['url', 'message', 'stack']) {
+    const text = record[key];
+    if (typeof text === 'string') record[key] = scrubTokens(text);
+  }
+  scrubSerialized(record.cause, depth + 1);
+}
 
 /**
  * Lines logged during one turn of the event loop, written to `target` together at the end of that
@@ -64,6 +99,6 @@ export function stdoutDestination(): BatchedDestination {
 }
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream | pino.DestinationStream): Logger {
-  const opts = { level, base: { app: 'quitgpt-bot' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const opts = { level, base: { app: 'quitgpt-bot' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { err: serializeError } };
   return pino(opts, destination ? (destination as pino.DestinationStream) : stdoutDestination());
 }
