@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BotChild, type BotKind } from './children.js';
 import { closedLoop, figures, openLoop, type LoadResult, type RunFigures } from './load.js';
-import { loadAverage, machineInfo, type MachineInfo } from './machine.js';
+import { loadAverage, machineInfo, speedProbe, type MachineInfo } from './machine.js';
 import { KB_DIR, SCREENSHOT_PNG } from './paths.js';
 import { intakeRates, measureReads, seedPledges, startupCase, storeSubmitRates, type ReadLatencies, type SeedResult, type StartupResult, type StoreRates } from './scale.js';
 import { SCENARIOS, observe, statsUnavailable, uniqueScreenshots, type Cast, type CommandKey, type Scenario, type World } from './scenarios.js';
@@ -149,6 +149,9 @@ export type BenchReport = {
   machine: MachineInfo;
   loadBefore: [number, number, number];
   loadAfter: [number, number, number];
+  /** speedProbe() before and after the run, µs per unit of fixed work (lower is faster); absent in reports before it existed. */
+  speedBefore?: number;
+  speedAfter?: number;
   options: Omit<BenchOptions, 'log'>;
   commands: CommandResult[];
   /** Pledges the store holds after the /pledge runs, against the answers that said "pledge #N". */
@@ -396,6 +399,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   const startedAt = new Date();
   const deadline = Date.now() + opts.deadlineMs;
   const loadBefore = loadAverage();
+  const speedBefore = speedProbe();
   const notes: string[] = [];
   const commands: CommandResult[] = [];
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'quitgpt-bench-'));
@@ -406,6 +410,8 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
     machine: machineInfo(),
     loadBefore,
     loadAfter: loadBefore,
+    speedBefore,
+    speedAfter: speedBefore,
     options: recordedOptions,
     commands,
     botPeakRssKb: 0,
@@ -507,6 +513,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
     await cw.sim.stop();
     await rm(tempDir, { recursive: true, force: true });
     report.loadAfter = loadAverage();
+    report.speedAfter = speedProbe();
     report.finishedAt = new Date().toISOString();
   }
 }

@@ -1,5 +1,6 @@
 // What the numbers were measured on: they mean little without the machine and how busy it was.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -38,4 +39,30 @@ export function machineInfo(): MachineInfo {
 export function loadAverage(): [number, number, number] {
   const [a = 0, b = 0, c = 0] = os.loadavg();
   return [a, b, c];
+}
+
+const PROBE_DOC = {
+  title: 'Alternatives to ChatGPT · été',
+  fields: Array.from({ length: 12 }, (_, i) => ({ name: `Field ${i}`, value: 'Open weights: yes · Runs on your computer: yes · Free tier: yes\n'.repeat(3) })),
+};
+
+/**
+ * The machine's single-thread speed now, in µs for a fixed unit of work (JSON out and back and a
+ * SHA-256 of a 3 KB document: the kind of work a bot does), the best of several batches. The same
+ * cloud machine has run the same baseline at twice the CPU per answer an hour later (neighbours on
+ * the host): throughput ratios to the baseline hardly move with it, absolute targets (/pledge per
+ * second) do. Taken before and after a run so the report says which machine it ran on.
+ */
+export function speedProbe(batches = 7, perBatch = 200): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let b = 0; b < batches; b++) {
+    const start = performance.now();
+    for (let i = 0; i < perBatch; i++) {
+      const text = JSON.stringify(PROBE_DOC);
+      createHash('sha256').update(text).digest();
+      JSON.parse(text);
+    }
+    best = Math.min(best, ((performance.now() - start) * 1000) / perBatch);
+  }
+  return best;
 }

@@ -141,6 +141,9 @@ export function renderMarkdown(r: BenchReport, extras: { comparison?: Comparison
   out.push(`- Date: ${r.startedAt} → ${r.finishedAt}`);
   out.push(`- Machine: ${r.machine.nproc} cores (\`nproc\`), CPU ${r.machine.cpuModel}, ${r.machine.platform}, Node ${r.machine.node}`);
   out.push(`- Load average (1/5/15 min) before: ${r.loadBefore.map((x) => x.toFixed(2)).join(' / ')}, after: ${r.loadAfter.map((x) => x.toFixed(2)).join(' / ')}`);
+  if (r.speedBefore !== undefined && r.speedAfter !== undefined) {
+    out.push(`- Machine speed probe (bench/machine.ts \`speedProbe\`, µs per unit of fixed JSON and SHA-256 work, lower is faster): ${r.speedBefore.toFixed(1)} before, ${r.speedAfter.toFixed(1)} after`);
+  }
   out.push(
     `- Options: n=${o.n} per command and bot (after ${o.warmup} warm-up), concurrency ${o.concurrency}, ${o.rounds ?? 1} alternated round(s) of each knowledge command and autocomplete, open-loop /pledge at ${o.pledgeRate}/s, ` +
       `start-up case ${o.guilds} guilds × ${o.channelsPerGuild} channels, ${o.pledges.toLocaleString('en-US')} pledges in one server${o.only ? `, only ${o.only.join(',')}` : ''}`,

@@ -44,6 +44,9 @@ describe('bench harness at toy sizes', () => {
     expect(facts?.rounds).toHaveLength(2);
     expect(facts?.rounds?.map((r) => r.throughput)).toContain(facts?.ratios?.throughput);
     expect(report.botPeakRssKb).toBeGreaterThan(0);
+    // The machine's speed is measured around the run, a positive time per unit of work.
+    expect(report.speedBefore).toBeGreaterThan(0);
+    expect(report.speedAfter).toBeGreaterThan(0);
     expect(report.startupSkipped).toBe('not requested');
     expect(report.scaleSkipped).toBe('not requested');
   });
@@ -52,6 +55,7 @@ describe('bench harness at toy sizes', () => {
     const md = renderMarkdown(report);
     expect(md).toContain(`${report.machine.nproc} cores`);
     expect(md).toContain(report.machine.node);
+    expect(md).toContain(`Machine speed probe (bench/machine.ts \`speedProbe\`, µs per unit of fixed JSON and SHA-256 work, lower is faster): ${report.speedBefore?.toFixed(1)} before`);
     expect(md).toMatch(/\| \/facts topic \| \*\*bot\*\* \| 20 \| 20 \| \d+/);
     expect(md.trimEnd().split('\n').filter((l) => l.startsWith('## ')).at(-1)).toBe('## OCR');
     expect(evaluateTargets(report).find((t) => t.target.startsWith('/facts'))?.met).not.toBeNull();
