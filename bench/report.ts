@@ -17,6 +17,12 @@ export type TargetCheck = { target: string; measured: string; met: boolean | nul
 
 const KB_KEYS = new Set(['facts', 'donors', 'alternatives', 'autocomplete']);
 
+/** The median of an odd count; of an even count the larger middle value, the stricter one for a latency ratio. */
+export function upperMedian(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 const ms = (v: number): string => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) : '–');
 const num = (v: number, digits = 0): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 const ratio = (v: number | undefined): string => (v !== undefined && Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
@@ -32,14 +38,21 @@ export function evaluateTargets(r: BenchReport): TargetCheck[] {
       checks.push({ target: `${c.label}: ≥ 0.8× baseline throughput, p99 ≤ 1.5× baseline p99`, measured: c.skipped ?? 'not run', met: null, note: '' });
       continue;
     }
-    const met = c.ratios.throughput >= 0.8 && c.ratios.finalP99 <= 1.5;
+    // Each half of the target is judged on the median of its own figure over the rounds. The p99
+    // of the round picked for its median throughput is one draw among five: /donors on 2026-11-29
+    // read 1.61, 1.01, 0.70, 1.05 and 1.29× in five rounds of the same code.
+    const rounds = c.rounds && c.rounds.length > 1 ? c.rounds : null;
+    const p99 = rounds ? upperMedian(rounds.map((x) => x.finalP99)) : c.ratios.finalP99;
+    const met = c.ratios.throughput >= 0.8 && p99 <= 1.5;
     checks.push({
       target: `${c.label}: ≥ 0.8× baseline throughput, p99 ≤ 1.5× baseline p99`,
-      measured: `${ratio(c.ratios.throughput)} throughput, ${ratio(c.ratios.finalP99)} p99 (${ms(c.bot.final.p99)} vs ${ms(c.baseline.final.p99)} ms)`,
+      measured: rounds
+        ? `${ratio(c.ratios.throughput)} throughput, ${ratio(p99)} p99 (medians of ${rounds.length} rounds)`
+        : `${ratio(c.ratios.throughput)} throughput, ${ratio(p99)} p99 (${ms(c.bot.final.p99)} vs ${ms(c.baseline.final.p99)} ms)`,
       met,
       note: [
-        c.rounds && c.rounds.length > 1
-          ? `median of ${c.rounds.length} alternated rounds by throughput ratio; rounds: ${c.rounds.map((x) => `${ratio(x.throughput)} / p99 ${ratio(x.finalP99)}`).join(', ')}`
+        rounds
+          ? `${rounds.length} alternated rounds, each ratio's median on its own; the round with the median throughput ratio (in the tables below): p99 ${ratio(c.ratios.finalP99)} (${ms(c.bot.final.p99)} vs ${ms(c.baseline.final.p99)} ms); rounds: ${rounds.map((x) => `${ratio(x.throughput)} / p99 ${ratio(x.finalP99)}`).join(', ')}`
           : '',
         c.bot.failed > 0 ? `${c.bot.failed} failed` : '',
       ]

@@ -3,7 +3,7 @@
 import { RESTEvents, type RateLimitData } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { medianRound, roundOrder, runBench, type BenchReport, type BotRun, type CommandResult } from '../../bench/harness.js';
-import { evaluateTargets, renderMarkdown } from '../../bench/report.js';
+import { evaluateTargets, renderMarkdown, upperMedian } from '../../bench/report.js';
 import { createClient } from '../../src/bot/client.js';
 import { loadConfig } from '../../src/config.js';
 import { simulatorEnv } from '../../src/sandbox/harness.js';
@@ -59,12 +59,46 @@ describe('bench harness at toy sizes', () => {
     expect(md).toMatch(/\| \/facts topic \| \*\*bot\*\* \| 20 \| 20 \| \d+/);
     expect(md.trimEnd().split('\n').filter((l) => l.startsWith('## ')).at(-1)).toBe('## OCR');
     expect(evaluateTargets(report).find((t) => t.target.startsWith('/facts'))?.met).not.toBeNull();
-    expect(evaluateTargets(report).find((t) => t.target.startsWith('/facts'))?.note).toMatch(/^median of 2 alternated rounds/);
+    expect(evaluateTargets(report).find((t) => t.target.startsWith('/facts'))?.note).toMatch(/^2 alternated rounds, each ratio's median on its own/);
+  });
+
+  it('GIVEN five rounds WHEN judged THEN each half of the target is the median of its own ratio, not the p99 of the median-throughput round', () => {
+    const measured = report.commands[0];
+    if (!measured) throw new Error('the toy run has no /facts');
+    const judge = (rounds: Array<{ throughput: number; finalP99: number }>, reported: { throughput: number; finalP99: number }) =>
+      evaluateTargets({ ...report, commands: [{ ...measured, ratios: { ...reported, ackP99: reported.finalP99 }, rounds }] }).find((t) => t.target.startsWith('/facts'));
+    // /donors of 2026-11-29: the median-throughput round (0.89×) had the run's worst p99 ratio.
+    const donors = [
+      { throughput: 0.89, finalP99: 1.61 },
+      { throughput: 0.88, finalP99: 1.01 },
+      { throughput: 0.91, finalP99: 0.7 },
+      { throughput: 0.9, finalP99: 1.05 },
+      { throughput: 0.75, finalP99: 1.29 },
+    ];
+    const ok = judge(donors, { throughput: 0.89, finalP99: 1.61 });
+    expect(ok?.met).toBe(true);
+    expect(ok?.measured).toMatch(/^0\.89× throughput, 1\.05× p99 \(medians of 5 rounds\)/);
+    expect(ok?.note).toContain('p99 1.61×');
+    // Three slow rounds out of five miss, whatever the reported round's own p99.
+    const slow = judge(
+      donors.map((r, i) => ({ ...r, finalP99: i < 3 ? 1.6 : 0.9 })),
+      { throughput: 0.89, finalP99: 0.9 },
+    );
+    expect(slow?.met).toBe(false);
+    expect(judge(donors, { throughput: 0.79, finalP99: 1 })?.met).toBe(false);
   });
 
   it('GIVEN a previous RESULTS.md with a filled OCR section WHEN rendered again THEN that section is kept as it was', () => {
     const previous = `# old\n\n## OCR\n\nFilled by the OCR bench: 97 % recall.\n`;
     expect(renderMarkdown(report, { previous }).endsWith('## OCR\n\nFilled by the OCR bench: 97 % recall.\n')).toBe(true);
+  });
+});
+
+describe('upperMedian', () => {
+  it('is the middle of an odd count and the larger middle of an even one', () => {
+    expect(upperMedian([1.61, 1.01, 0.7, 1.05, 1.29])).toBe(1.05);
+    expect(upperMedian([0.9, 1.4])).toBe(1.4);
+    expect(upperMedian([])).toBeNaN();
   });
 });
 
