@@ -3,8 +3,9 @@
 // the string ':base64:<data>'. Its reader undoes them with a JSON.parse *reviver*, which calls back
 // into JavaScript for every value of every row; its writer builds the JSON string by hand, key by
 // key. Profiling /pledge (bench, 2026-11) put those two at ~17% of the bot's main-thread CPU, more
-// than the pledge logic itself: the viral-screenshot path reads five hash-index buckets of up to
-// 200 entries and up to 100 candidate records per pledge.
+// than the pledge logic itself: the viral-screenshot path then read five hash-index buckets of up
+// to 200 entries and up to 100 candidate records per pledge (now at most 20 holders per bucket and
+// ten records, src/pledges/service.ts).
 //
 // These two functions produce and accept exactly the same text (tests/store/serialize.test.ts
 // checks them against @keyv/serialize), so databases written before and after are interchangeable.
