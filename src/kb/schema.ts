@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { Guide } from './guides.js';
 import type { Campaign } from '../impact/schema.js';
+import { LIMITS } from '../render/limits.js';
 
 export const LOCALES = ['en', 'fr'] as const;
 export const localeSchema = z.enum(LOCALES);
@@ -131,7 +132,10 @@ export const alternativeSchema = z.strictObject({
   good_at: z.array(needSchema).min(1),
   /** The campaign itself points people to these first (Gemini, open-source options). */
   campaign_pick: z.boolean().default(false),
-  link: z.url({ protocol: /^https$/, error: 'expected the official https address' }),
+  // Shown as a link button, whose url Discord caps.
+  link: z
+    .url({ protocol: /^https$/, error: 'expected the official https address' })
+    .max(LIMITS.buttonUrl, `at most ${LIMITS.buttonUrl} characters: Discord refuses a longer link button`),
   description: localizedSchema(400),
   price: priceSchema.optional(),
   ...sourced,

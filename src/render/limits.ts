@@ -16,6 +16,8 @@ export const LIMITS = {
   buttonsPerRow: 5,
   customId: 100,
   buttonLabel: 80,
+  /** A link button's url. */
+  buttonUrl: 512,
   selectOptions: 25,
   selectOptionLabel: 100,
   selectOptionDescription: 100,

@@ -10,7 +10,7 @@ import type { Messages } from '../i18n/index.js';
 import { deepFreeze, KbMemo } from '../kb/memo.js';
 import type { KnowledgeBase, Locale, Source } from '../kb/schema.js';
 import { customId } from './customId.js';
-import { clampEmbed, truncate } from './limits.js';
+import { clampEmbed, LIMITS, truncate } from './limits.js';
 
 export type ActionRow = APIActionRowComponent<APIComponentInMessageActionRow>;
 
@@ -89,13 +89,17 @@ export function navRow(
   return buttons.length ? { type: ComponentType.ActionRow, components: buttons } : null;
 }
 
+/** A link too long for a button cannot be cut (it would lead elsewhere), so it is left out; kb:check refuses it first. */
 export function linkButtons(links: { label: string; url: string }[]): ActionRow | null {
-  const buttons: APIButtonComponent[] = links.slice(0, 5).map((l) => ({
-    type: ComponentType.Button,
-    style: ButtonStyle.Link,
-    label: truncate(l.label, 80),
-    url: l.url,
-  }));
+  const buttons: APIButtonComponent[] = links
+    .filter((l) => l.url.length <= LIMITS.buttonUrl)
+    .slice(0, LIMITS.buttonsPerRow)
+    .map((l) => ({
+      type: ComponentType.Button,
+      style: ButtonStyle.Link,
+      label: truncate(l.label, LIMITS.buttonLabel),
+      url: l.url,
+    }));
   return buttons.length ? { type: ComponentType.ActionRow, components: buttons } : null;
 }
 

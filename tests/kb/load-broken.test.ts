@@ -78,6 +78,15 @@ describe('GIVEN a broken kb THEN the report names file, path and fix, one line e
     ]);
   });
 
+  it('a link too long for a link button (Discord caps its url at 512)', async () => {
+    const long = `https://example.org/${'a'.repeat(600)}`;
+    expect(await report(edit('alternatives.yaml', 'link: https://example.org', `link: ${long}`))).toEqual([
+      'alternatives.yaml: alternatives.0.link: at most 512 characters: Discord refuses a longer link button (this one has 620)',
+    ]);
+    const fits = `https://example.org/${'a'.repeat(512 - 'https://example.org/'.length)}`;
+    expect(await report(edit('alternatives.yaml', 'link: https://example.org', `link: ${fits}`))).toEqual([]);
+  });
+
   it('bad dates: wrong spelling, a day that does not exist', async () => {
     expect(await report(edit('facts.yaml', 'as_of: 2026-02-12', 'as_of: 12/02/2026'))).toEqual([
       'facts.yaml: topics.0.facts.0.as_of: expected a date written YYYY-MM-DD',

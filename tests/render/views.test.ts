@@ -7,7 +7,7 @@ import { parseCustomId } from '../../src/render/customId.js';
 import { renderFactsOverview, renderTopic, renderUnknownTopic, factPages } from '../../src/render/facts.js';
 import { renderDonor, renderDonorList } from '../../src/render/donors.js';
 import { ALTERNATIVE_FILTERS, filterAlternatives, renderAlternatives } from '../../src/render/alternatives.js';
-import type { Reply } from '../../src/render/reply.js';
+import { linkButtons, type Reply } from '../../src/render/reply.js';
 import { limitViolations } from '../helpers/limits.js';
 
 const loaded = await loadKnowledgeBase('kb');
@@ -111,5 +111,17 @@ describe('the knowledge base in every answer', () => {
       const text = allText(renderFactsOverview(kb, locale, 0, priv));
       for (const t of kb.topics.slice(0, 8)) expect(text).toContain(t.name[locale]);
     }
+  });
+});
+
+describe('linkButtons', () => {
+  it('GIVEN a link longer than a button url may be THEN that button is left out, not cut, and the rest stay', () => {
+    const long = `https://example.org/${'a'.repeat(600)}`;
+    const row = linkButtons([
+      { label: 'Too long', url: long },
+      { label: 'Fine', url: 'https://example.org/ok' },
+    ]);
+    expect(row?.components.map((b) => ('url' in b ? b.url : null))).toEqual(['https://example.org/ok']);
+    expect(linkButtons([{ label: 'Too long', url: long }])).toBeNull();
   });
 });
