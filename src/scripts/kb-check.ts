@@ -2,6 +2,7 @@
 // Exit 0 with a one-line summary when valid; exit 1 with one problem per line on stderr.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ConfigError, loadDotEnv } from '../config.js';
 import { donorTotal } from '../kb/donors.js';
 import { formatProblem, loadKnowledgeBase } from '../kb/load.js';
 import type { KnowledgeBase } from '../kb/schema.js';
@@ -45,10 +46,22 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/** The folder the bot would load: the argument, else KB_DIR from the environment or `.env`, as `npm start` reads it. */
+async function main(): Promise<number> {
+  try {
+    loadDotEnv();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    processOutput.stderr(err.message);
+    return 1;
+  }
+  // An empty KB_DIR (a blank line in .env) means "not set", not "the current folder".
+  const dir = process.argv[2] || process.env['KB_DIR'] || 'kb';
+  return runKbCheck(dir);
+}
+
 // Run only as a program, not when a test imports runKbCheck.
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(path.resolve(entry)).href) {
-  // An empty KB_DIR (a blank line in .env) means "not set", not "the current folder".
-  const dir = process.argv[2] || process.env['KB_DIR'] || 'kb';
-  process.exitCode = await runKbCheck(dir);
+  process.exitCode = await main();
 }
