@@ -23,7 +23,7 @@ export const envSchema = z.object({
   KB_DIR: z.string().min(1).default('kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // OCR workers for screenshot verification (docs/verification.md). 0 turns automatic verification
-  // off for this bot (every pledge waits for a moderator); the default is one per core.
+  // off for this bot (every pledge waits for a moderator); the default is one per core, at most 16.
   OCR_WORKERS: z
     .string()
     .regex(/^\d{1,2}$/, 'expected a whole number of workers from 0 to 16')
