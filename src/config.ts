@@ -102,3 +102,15 @@ export function loadDotEnv(path = '.env'): void {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`${path} could not be read: ${String(err)}`);
   }
 }
+
+/** loadDotEnv for the maintenance scripts: false, after reporting why, when `.env` cannot be read. */
+export function loadDotEnvOrReport(report: (line: string) => void): boolean {
+  try {
+    loadDotEnv();
+    return true;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    report(err.message);
+    return false;
+  }
+}

@@ -2,7 +2,7 @@
 // Exit 0 with a one-line summary when valid; exit 1 with one problem per line on stderr.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadDotEnv } from '../config.js';
+import { loadDotEnvOrReport } from '../config.js';
 import { donorTotal } from '../kb/donors.js';
 import { formatProblem, loadKnowledgeBase } from '../kb/load.js';
 import type { KnowledgeBase } from '../kb/schema.js';
@@ -48,13 +48,7 @@ function plural(n: number, noun: string): string {
 
 /** The folder the bot would load: the argument, else KB_DIR from the environment or `.env`, as `npm start` reads it. */
 async function main(): Promise<number> {
-  try {
-    loadDotEnv();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    processOutput.stderr(err.message);
-    return 1;
-  }
+  if (!loadDotEnvOrReport(processOutput.stderr)) return 1;
   // An empty KB_DIR (a blank line in .env) means "not set", not "the current folder".
   const dir = process.argv[2] || process.env['KB_DIR'] || 'kb';
   return runKbCheck(dir);

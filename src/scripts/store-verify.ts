@@ -3,7 +3,7 @@
 // Run it with the bot stopped, or from the bot process itself: in-process locks do not reach
 // another process (docs/store.md, "Concurrency").
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadDotEnv } from '../config.js';
+import { loadDotEnvOrReport } from '../config.js';
 import { PledgeService, type ReconcileReport } from '../pledges/index.js';
 import { DEFAULT_STORE_URL, openStore, stderrLogger, type Store, type StoreLogger } from '../store/index.js';
 
@@ -58,13 +58,7 @@ export async function runStoreVerify(opts: StoreVerifyOptions = {}): Promise<Sto
 
 /** Checks the store the bot would open: STORE_URL from the environment or `.env`, as `npm start` reads it. */
 async function main(): Promise<0 | 1> {
-  try {
-    loadDotEnv();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    return 1;
-  }
+  if (!loadDotEnvOrReport((line) => console.error(line))) return 1;
   const fromEnv = process.env.STORE_URL?.trim();
   return (await runStoreVerify({ url: fromEnv ? fromEnv : DEFAULT_STORE_URL })).exitCode;
 }
