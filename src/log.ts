@@ -29,7 +29,8 @@ export function scrubTokens(text: string): string {
 /**
  * pino's error serializer, then the URL, message and stack of the error and of its causes scrubbed:
  * discord.js's DiscordAPIError and HTTPError carry the request's URL, which for an interaction's
- * answer holds its token.
+ * answer holds its token. They also carry the request's body (`requestBody`): a review card's
+ * upload is the member's screenshot, and the JSON holds what members wrote; only their sizes are kept.
  */
 export function serializeError(err: unknown): unknown {
   const out = pino.stdSerializers.err(err as Error);
@@ -44,7 +45,32 @@ function scrubSerialized(value: unknown, depth: number): void {
     const text = record[key];
     if (typeof text === 'string') record[key] = scrubTokens(text);
   }
+  if ('requestBody' in record) record.requestBody = describeRequestBody(record.requestBody);
   scrubSerialized(record.cause, depth + 1);
+}
+
+/** `{ files: [{ name, bytes }], json: "[omitted: N characters]" }`: enough to tell which request failed, nothing a member sent. */
+function describeRequestBody(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return '[omitted]';
+  const { files, json } = body as { files?: unknown; json?: unknown };
+  const out: Record<string, unknown> = {};
+  if (Array.isArray(files)) {
+    out.files = files.map((f: unknown) => {
+      const { name, data } = (typeof f === 'object' && f !== null ? f : {}) as { name?: unknown; data?: unknown };
+      const bytes = Buffer.isBuffer(data) || data instanceof Uint8Array ? data.byteLength : typeof data === 'string' ? Buffer.byteLength(data) : undefined;
+      return { ...(typeof name === 'string' ? { name } : {}), ...(bytes === undefined ? {} : { bytes }) };
+    });
+  }
+  if (json !== undefined) {
+    let size: number | string = '?';
+    try {
+      size = JSON.stringify(json)?.length ?? 0;
+    } catch {
+      // a body that cannot be serialized was never sent as JSON; its size does not matter
+    }
+    out.json = `[omitted: ${size} characters]`;
+  }
+  return out;
 }
 
 /**

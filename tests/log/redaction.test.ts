@@ -53,6 +53,29 @@ describe('log redaction', () => {
     expect(String(outer?.stack)).toContain('/webhooks/111111111111111111/[redacted]/');
   });
 
+  it('GIVEN a failed upload (a review card with the screenshot) THEN neither the image nor the JSON body reaches the log, only their sizes', async () => {
+    const screenshot = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xde, 0xad, 0xbe, 0xef]);
+    const body = { content: '<@555555555555555555> pledged', embeds: [{ description: 'note: write to me at jane.doe@example.org' }] };
+    const apiError = new DiscordAPIError({ code: 50013, message: 'Missing Permissions' }, 50013, 403, 'POST', 'https://discord.com/api/v10/channels/1/messages', {
+      files: [{ name: 'pledge-7.png', data: screenshot, contentType: 'image/png' }],
+      body,
+    });
+    const wrapped = new Error('review card not posted', { cause: apiError });
+    const { text, lines } = await logged((log) => {
+      log.warn({ err: apiError }, 'review card not posted');
+      log.warn({ err: wrapped }, 'wrapped');
+    });
+    expect(text).not.toContain('jane.doe@example.org');
+    expect(text).not.toContain('555555555555555555');
+    expect(text).not.toMatch(/137,80,78,71|"data"/); // a Buffer serializes as {"type":"Buffer","data":[137,80,78,71,…]}
+    const err = lines[0]?.err as Record<string, unknown>;
+    expect(err.requestBody).toEqual({ files: [{ name: 'pledge-7.png', bytes: 12 }], json: `[omitted: ${JSON.stringify(body).length} characters]` });
+    expect(err.code).toBe(50013);
+    // pino folds a cause into the message and stack, so a wrapped upload error carries no body at all.
+    expect(lines[1]?.err).toMatchObject({ message: 'review card not posted: Missing Permissions' });
+    expect(lines[1]?.err).not.toHaveProperty('requestBody');
+  });
+
   it('GIVEN the routine line of an interaction THEN it is written as given', async () => {
     const fields = { command: 'facts', guild: '333333333333333333', interactionId: '444444444444444444', outcome: 'ok', latencyMs: 3 };
     const { lines } = await logged((log) => log.info(fields, 'interaction handled'));
