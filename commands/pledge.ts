@@ -189,6 +189,14 @@ async function cancelCheck(ctx: BotContext, record: Pick<PledgeRecord, 'guildId'
   });
 }
 
+/** Withdrawing erases the automatic checks too: their records keep the OCR lines of the screenshot. */
+async function forgetChecks(ctx: BotContext, record: Pick<PledgeRecord, 'guildId' | 'pledgeId' | 'version'>): Promise<void> {
+  if (record.version < 1) return;
+  await ctx.checks.forget({ guildId: record.guildId, pledgeId: record.pledgeId, version: record.version }).catch((err: unknown) => {
+    ctx.log.warn({ err, guild: record.guildId, pledgeId: record.pledgeId }, 'could not erase the automatic checks; they expire after 30 days');
+  });
+}
+
 async function status(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext): Promise<void> {
   const locale = localeFromDiscord(interaction.locale);
   const found = await ctx.pledges.get(interaction.guildId, interaction.user.id);
@@ -239,11 +247,12 @@ const withdraw = ownerOnly(async (interaction, ctx, m) => {
   if (!interaction.inGuild() || !interaction.isButton()) return;
   try {
     const result = await ctx.pledges.withdraw({ guildId: interaction.guildId, userId: interaction.user.id, interactionId: interaction.id });
+    const erased = result.ok && !result.duplicateInteraction ? result.record : null;
+    // The store's part of the erasure is done before the member is told; the review card is
+    // Discord's (a channel the bot may no longer reach), so it follows the answer.
+    if (erased) await forgetChecks(ctx, erased);
     await interaction.update({ content: result.ok ? m.pledge.withdrawn : m.pledge.withdrawNothing, components: [], allowedMentions: NO_PINGS });
-    if (result.ok && result.record && !result.duplicateInteraction) {
-      await cancelCheck(ctx, result.record);
-      await retireReviewCard(interaction.client, ctx, result.record);
-    }
+    if (erased) await retireReviewCard(interaction.client, ctx, erased);
     if (result.ok) await ctx.milestones.afterChange(interaction.guildId, result.counts);
   } catch (err) {
     if (!(err instanceof StoreUnavailableError)) throw err;

@@ -209,6 +209,21 @@ export class VerificationJobs {
     });
   }
 
+  /**
+   * Erases a job and what it learned (the member withdrew): its record, which holds the member's id
+   * and the OCR lines read off the screenshot, its image and its index entry. The record goes first:
+   * an index entry left by a crash is tidied up by runPending, and a job running now finishes
+   * without writing a result (runOne finds no record).
+   */
+  async forget(ref: JobRef): Promise<void> {
+    const id = jobId(ref);
+    await this.store.withLock(lockName(id), async () => {
+      await this.jobs.delete(id);
+      await this.store.blobs.delete(blobKey(id));
+      await this.indexRemove(id);
+    });
+  }
+
   /** Runs one job now if it is pending (the pledge flow calls this right after enqueue). */
   async run(ref: JobRef, handler: JobHandler): Promise<VerificationJob | undefined> {
     const report: RunReport = { done: 0, failed: 0, interrupted: 0, cleaned: 0 };
@@ -243,7 +258,8 @@ export class VerificationJobs {
     const outcome = await this.execute(claimed, handler);
     const finished = await this.store.withLock(lockName(id), async () => {
       const current = await this.read(id);
-      // Only the claim's owner may finish it (a cancel or another runner cannot have, but be sure).
+      // Only the claim's owner may finish it (a cancel or another runner cannot have, but be sure);
+      // a job forgotten while it ran has no record, and its result is not written back.
       if (!current || current.state !== 'running' || current.runner !== this.runnerId) return undefined;
       return this.finishLocked(current, outcome);
     });

@@ -89,6 +89,18 @@ export class PledgeChecks {
   }
 
   /**
+   * Erases every check of a pledge, up to `version` (each replaced screenshot had its own): the
+   * member withdrew, and a check's record keeps the OCR lines read off their screenshot for weeks.
+   */
+  async forget(ref: JobRef): Promise<void> {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const q = this.queue[i];
+      if (q?.guildId === ref.guildId && q.pledgeId === ref.pledgeId) this.queue.splice(i, 1);
+    }
+    for (let version = ref.version; version >= 1; version--) await this.jobs.forget({ ...ref, version });
+  }
+
+  /**
    * Finishes the jobs a previous process left (start-up). With the check turned off they are ended
    * as failed, so their screenshots are deleted rather than kept for a check that will not come.
    */

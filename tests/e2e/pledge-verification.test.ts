@@ -18,6 +18,7 @@ import {
   expectCleanWire,
   field,
   newMember,
+  pledgeCommand,
   record,
   startPledgeBot,
   submitPledge,
@@ -198,5 +199,18 @@ describe('the setting and the member’s own changes', () => {
     expect(await record(env, member.id)).toMatchObject({ pledgeId: n, version: 2, status: 'verified', check: { verdict: 'verified' } });
     // The first version's job ended without touching the pledge: cancelled before it ran, or superseded.
     await until(async () => ['done', 'failed'].includes((await env.h.bot.ctx.checks.job({ guildId: env.guildId, pledgeId: n, version: 1 }))?.state ?? ''), 'the first job to end', VERDICT_MS);
+    // The verdict is shown from inside the job; the job is marked done right after.
+    await until(async () => (await env.h.bot.ctx.checks.job({ guildId: env.guildId, pledgeId: n, version: 2 }))?.state === 'done', 'the second job to be done');
+    expect(await env.h.bot.ctx.checks.job({ guildId: env.guildId, pledgeId: n, version: 2 })).toMatchObject({ result: { evidence: expect.arrayContaining([expect.stringMatching(/^cancelled:/)]) } });
+
+    // Withdrawing erases both checks: their records hold the member's id and the lines read off the screenshots.
+    const ask = pledgeCommand(env, member, 'withdraw');
+    const prompt = await ask.waitForReply();
+    const press = env.sim.pressButton({ message: prompt, customId: buttonId(prompt, 'withdraw'), userId: member.id });
+    await press.waitForReply((m) => m.content === en.pledge.withdrawn);
+    for (const version of [1, 2]) {
+      expect(await env.h.bot.ctx.checks.job({ guildId: env.guildId, pledgeId: n, version }), `check of version ${version}`).toBeUndefined();
+      expect(await env.h.bot.ctx.store.blobs.get(`verify-job:${jobId({ guildId: env.guildId, pledgeId: n, version })}`)).toBeUndefined();
+    }
   }, 120_000);
 });

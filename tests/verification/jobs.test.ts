@@ -142,6 +142,49 @@ for (const [backend, url] of storeCases()) {
       expect(await jobs.cancel(ref(2))).toBeUndefined();
     });
 
+    it('forget erases a job in any state: its record (member id, OCR lines), image and index entry', async () => {
+      const store = await open();
+      const jobs = new VerificationJobs(store);
+      await jobs.enqueue(input(1)); // waiting
+      await jobs.enqueue(input(2)); // finished below, with its OCR lines
+      await jobs.run(ref(2), recorder().handler);
+      expect(await jobs.get(ref(2))).toMatchObject({ state: 'done', result: { evidence: RESULT.evidence } });
+      await jobs.forget(ref(1));
+      await jobs.forget(ref(2));
+      await jobs.forget(ref(3)); // never existed: nothing to do, no error
+      for (const n of [1, 2]) {
+        expect(await jobs.get(ref(n))).toBeUndefined();
+        expect(await store.blobs.get(blobKey(n))).toBeUndefined();
+      }
+      expect(await jobs.pendingIds()).toEqual([]);
+      const { calls, handler } = recorder();
+      await jobs.runPending(handler);
+      expect(calls).toHaveLength(0);
+    });
+
+    it('forget while the job runs: the run ends without writing its result back, and the image goes', async () => {
+      const store = await open();
+      const jobs = new VerificationJobs(store);
+      await jobs.enqueue(input(1));
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let started!: () => void;
+      const running = new Promise<void>((r) => (started = r));
+      const run = jobs.run(ref(1), async () => {
+        started();
+        await gate;
+        return RESULT;
+      });
+      await running;
+      expect(await jobs.get(ref(1))).toMatchObject({ state: 'running' });
+      await jobs.forget(ref(1));
+      release();
+      expect(await run).toBeUndefined();
+      expect(await jobs.get(ref(1))).toBeUndefined();
+      expect(await store.blobs.get(blobKey(1))).toBeUndefined();
+      expect(await jobs.pendingIds()).toEqual([]);
+    });
+
     it('refuses invalid input before writing anything', async () => {
       const store = await open();
       const jobs = new VerificationJobs(store);
