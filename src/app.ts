@@ -17,6 +17,7 @@ import { createMilestones } from './milestones/index.js';
 import { milestonePoster } from './bot/announcer.js';
 import { Cooldowns } from './cooldowns.js';
 import { checkNotifier } from './bot/checks.js';
+import { retryCardRetirements } from './bot/reviewQueue.js';
 import { CheckReplies, PledgeChecks } from './verification/index.js';
 
 /** Discord (or DISCORD_API_URL) did not answer the login: a network or configuration problem, not a bug. */
@@ -154,6 +155,19 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       .catch((err: unknown) => log.error({ err }, 'verification: could not resume pending checks; they run at the next start')),
   );
 
+  // Review cards of withdrawn pledges whose channel was unreachable go once it is reachable again
+  // (a moderator restores the bot's access at any time, so not only at start-up).
+  const retireCards = (): void => {
+    void inFlight.track(
+      retryCardRetirements(client, ctx).then(({ retired }) => {
+        if (retired > 0) log.info({ retired }, 'review cards of withdrawn pledges retired after their channel became reachable');
+      }),
+    );
+  };
+  retireCards();
+  const retireTimer = setInterval(retireCards, CARD_RETIREMENT_RETRY_MS);
+  retireTimer.unref();
+
   let stopping: Promise<void> | null = null;
   return {
     client,
@@ -169,6 +183,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         accepting = false;
+        clearInterval(retireTimer);
         repair.stop();
         const drained = await inFlight.drain(graceMs);
         if (!drained) log.warn({ pending: inFlight.size }, 'stopped before all work finished');
@@ -183,6 +198,9 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     },
   };
 }
+
+/** How often the bot retries deleting review cards it could not reach at a withdrawal. */
+const CARD_RETIREMENT_RETRY_MS = 10 * 60 * 1000;
 
 /**
  * A crash between a pledge being saved and its milestone being decided would lose that milestone:

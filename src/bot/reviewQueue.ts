@@ -1,6 +1,7 @@
 // The moderators' side of a pledge: its card in the review channel, kept in step with the pledge.
 import { DiscordAPIError, RESTJSONErrorCodes, type Client, type SendableChannels } from 'discord.js';
 import type { PledgeRecord } from '../pledges/index.js';
+import type { PendingRetirement } from '../pledges/reviewCards.js';
 import { renderReviewCard, REVIEW_IMAGE_NAME } from '../render/pledge.js';
 import { NO_PINGS } from './respond.js';
 import type { BotContext } from './types.js';
@@ -87,8 +88,9 @@ async function deleteCard(client: Client, channelId: string, messageId: string):
 
 /**
  * After a withdrawal: the card says so and loses the screenshot. A card that cannot be edited is
- * deleted instead, so the screenshot never outlives the withdrawal; the card's reference is kept
- * when neither worked. The member already has their answer: never throws.
+ * deleted instead, so the screenshot never outlives the withdrawal. When neither worked (the
+ * channel is unreachable), the card's reference is kept and the card is remembered for
+ * retryCardRetirements. The member already has their answer: never throws.
  */
 export async function retireReviewCard(client: Client, ctx: BotContext, record: PledgeRecord): Promise<void> {
   const log = ctx.log.child({ guild: record.guildId, pledgeId: record.pledgeId });
@@ -98,7 +100,8 @@ export async function retireReviewCard(client: Client, ctx: BotContext, record: 
     const settings = await ctx.settings.get(record.guildId);
     const channel = await sendableChannel(client, ref.channelId);
     if (!channel || !('messages' in channel)) {
-      log.warn({ channelId: ref.channelId }, 'review channel unreachable; the withdrawn pledge card was not updated');
+      log.warn({ channelId: ref.channelId }, 'review channel unreachable; the withdrawn pledge card is deleted once it is reachable');
+      await rememberRetirement(ctx, { guildId: record.guildId, pledgeId: record.pledgeId, ...ref }, log);
       return;
     }
     const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: null });
@@ -119,9 +122,69 @@ export async function retireReviewCard(client: Client, ctx: BotContext, record: 
       );
     }
     if (retired) await ctx.reviewCards.delete(record.guildId, record.pledgeId);
+    else await rememberRetirement(ctx, { guildId: record.guildId, pledgeId: record.pledgeId, ...ref }, log);
   } catch (err) {
     log.warn({ err }, 'could not retire the withdrawn pledge card');
   }
+}
+
+async function rememberRetirement(ctx: BotContext, card: { guildId: string; pledgeId: number; channelId: string; messageId: string }, log: Logger): Promise<void> {
+  const { guildId, pledgeId, channelId, messageId } = card;
+  const dropped = await ctx.reviewCards.addPendingRetirement({ guildId, pledgeId, channelId, messageId }, ctx.clock());
+  for (const d of dropped) log.warn({ ...d }, 'too many review cards waiting to be retired; this one is no longer retried: a moderator must delete it');
+}
+
+/** How long a card waits for its channel to become reachable before a moderator is asked to delete it. */
+export const RETIREMENT_GIVE_UP_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Deletes the cards of withdrawn pledges that retireReviewCard could not reach (start-up and every
+ * few minutes, src/app.ts): once a moderator restores the bot's access, the screenshot goes. A card
+ * already deleted by hand, or with its channel, counts as retired. Never throws.
+ */
+export async function retryCardRetirements(client: Client, ctx: BotContext): Promise<{ retired: number; waiting: number }> {
+  let retired = 0;
+  let waiting = 0;
+  try {
+    for (const item of await ctx.reviewCards.pendingRetirements()) {
+      const log = ctx.log.child({ guild: item.guildId, pledgeId: item.pledgeId });
+      const done = await retireByDeleting(client, ctx, item, log).catch((err: unknown) => {
+        log.warn({ err }, 'could not retry retiring a withdrawn pledge card');
+        return false;
+      });
+      if (done) {
+        await ctx.reviewCards.removePendingRetirement(item.messageId);
+        retired += 1;
+      } else if (ctx.clock().getTime() - Date.parse(item.since) > RETIREMENT_GIVE_UP_MS) {
+        log.warn({ since: item.since, channelId: item.channelId, messageId: item.messageId }, 'a withdrawn pledge card could not be reached for 30 days; a moderator must delete it');
+        await ctx.reviewCards.removePendingRetirement(item.messageId);
+      } else waiting += 1;
+    }
+  } catch (err) {
+    ctx.log.warn({ err }, 'could not read the review cards waiting to be retired');
+  }
+  return { retired, waiting };
+}
+
+async function retireByDeleting(client: Client, ctx: BotContext, item: PendingRetirement, log: Logger): Promise<boolean> {
+  const gone = (err: unknown) => err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.UnknownMessage || err.code === RESTJSONErrorCodes.UnknownChannel);
+  const channel = await client.channels.fetch(item.channelId).catch((err: unknown) => (gone(err) ? 'gone' : null));
+  if (channel !== 'gone') {
+    if (!channel?.isSendable() || !('messages' in channel)) return false;
+    const deleted = await channel.messages.delete(item.messageId).then(
+      () => true,
+      (err: unknown) => {
+        if (gone(err)) return true;
+        log.debug({ err }, 'withdrawn pledge card still unreachable');
+        return false;
+      },
+    );
+    if (!deleted) return false;
+  }
+  // The pledge's reference, unless it already names a newer card (the member pledged again).
+  const ref = await ctx.reviewCards.get(item.guildId, item.pledgeId);
+  if (ref?.messageId === item.messageId) await ctx.reviewCards.delete(item.guildId, item.pledgeId);
+  return true;
 }
 
 /** Serializes redraws of one card (the automatic check) with a moderator's decision on it. */

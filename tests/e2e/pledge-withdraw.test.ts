@@ -14,6 +14,8 @@ import {
   pledge,
   pledgeCommand,
   record,
+  restartBot,
+  reviewOverwrites,
   startPledgeBot,
   uniqueScreenshot,
   until,
@@ -165,5 +167,34 @@ describe('/pledge withdraw', () => {
     await until(() => env.logs.filter((l) => l.interactionId === press.id && l.msg === 'interaction handled').length >= 2, 'the redelivery to be handled');
     expect(await env.h.bot.ctx.pledges.totals(env.guildId)).toEqual(after);
     expect(await record(env, member.id)).toMatchObject({ status: 'withdrawn' });
+  });
+
+  it('GIVEN the review channel unreachable at the withdrawal WHEN the bot can reach it again THEN the card with the screenshot is deleted (at the next start)', async () => {
+    const member = newMember(env);
+    const { record: stored } = await pledge(env, member, upload(await uniqueScreenshot(), 'shot.png'));
+    const card = await waitForCard(env, stored.pledgeId);
+    const review = env.world.channels.review;
+    // Only the moderators can see the channel: the bot's own overwrite is gone.
+    env.sim.setChannelOverwrites(review, reviewOverwrites(env.sim).filter((o) => o.id !== env.sim.applicationId));
+    try {
+      const { prompt } = await askToWithdraw(member);
+      await env.sim.pressButton({ message: prompt, customId: buttonId(prompt, 'withdraw'), userId: member.id }).waitForReply((m) => m.content === en.pledge.withdrawn);
+      await until(async () => (await env.h.bot.ctx.reviewCards.pendingRetirements()).some((i) => i.messageId === card.id), 'the card to wait for retirement');
+      expect(env.sim.message(card.id)?.attachments, 'the screenshot is still on the card').toHaveLength(1);
+    } finally {
+      env.sim.setChannelOverwrites(review, reviewOverwrites(env.sim));
+    }
+
+    // Pledging again gets a new card under the same number: the retry must leave that one alone.
+    const back = await pledge(env, member, upload(await uniqueScreenshot(), 'back.png'));
+    expect(back.record.pledgeId).toBe(stored.pledgeId);
+    const newCard = await waitForCard(env, stored.pledgeId, (m) => m.id !== card.id);
+
+    await restartBot(env);
+    await until(() => env.sim.message(card.id)?.deleted === true, 'the old card to be deleted');
+    await until(async () => (await env.h.bot.ctx.reviewCards.pendingRetirements()).length === 0, 'nothing left to retire');
+    expect(env.sim.message(newCard.id)?.deleted).toBe(false);
+    expect(env.sim.message(newCard.id)?.attachments).toHaveLength(1);
+    expect((await env.h.bot.ctx.reviewCards.get(env.guildId, stored.pledgeId))?.messageId).toBe(newCard.id);
   });
 });
