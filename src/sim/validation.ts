@@ -317,6 +317,7 @@ function checkButton(button: Record<string, unknown>, path: (string | number)[],
   const style = asNumber(button.style);
   if (style === 5) {
     if (button.url == null) out.push(limit([...path, 'url'], 'A link button needs a url', 'BASE_TYPE_REQUIRED'));
+    maxLen(out, button.url, 512, [...path, 'url']);
     if (button.custom_id != null) out.push(limit([...path, 'custom_id'], 'A link button cannot have a custom_id', 'COMPONENT_INVALID'));
   } else if (style === 6) {
     if (button.sku_id == null) out.push(limit([...path, 'sku_id'], 'A premium button needs a sku_id', 'BASE_TYPE_REQUIRED'));

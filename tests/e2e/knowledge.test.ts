@@ -118,6 +118,42 @@ describe('paging and sharing', () => {
   it('GIVEN share:true THEN the answer is posted for everyone directly', async () => {
     const reply = await slash('alternatives', { need: 'privacy', share: true }).waitForReply();
     expect(reply.flags & EPHEMERAL).toBe(0);
+    expect(reply.embeds[0]?.title).toBe(en.alternatives.titleFor(en.needs.privacy));
+    expect(reply.embeds[0]?.fields?.map((f) => f.name.split(' · ')[0])).toEqual(filterAlternatives(kb, 'privacy').slice(0, 5).map((a) => a.name));
+    expect(reply.allowed_mentions).toEqual({ parse: [] });
+    expect(customIds(reply).some((id) => id.includes(':share:')), 'nothing left to share').toBe(false);
+  });
+
+  it('GIVEN every alternative (more than a page) THEN Next shows the next five in place, and Share posts that page', async () => {
+    const all = filterAlternatives(kb, null);
+    expect(all.length, 'the KB should list more alternatives than fit a page').toBeGreaterThan(5);
+    const first = await slash('alternatives').waitForReply();
+    expect(first.embeds[0]?.fields?.map((f) => f.name.split(' · ')[0])).toEqual(all.slice(0, 5).map((a) => a.name));
+    const next = h.sim.pressButton({ message: first, customId: buttonByLabel(first, en.common.next).custom_id!, userId: w.users.member.id });
+    expect((await next.acknowledged()).type).toBe(7);
+    const second = await next.waitForReply((msg) => msg.embeds[0]?.fields?.[0]?.name.startsWith(all[5]!.name) ?? false);
+    expect(second.id).toBe(first.id);
+    expect(second.embeds[0]?.fields?.map((f) => f.name.split(' · ')[0])).toEqual(all.slice(5, 10).map((a) => a.name));
+    const links = second.components.flatMap((r) => r.components ?? []).filter((c) => c.style === 5).map((c) => c.url);
+    expect(links).toEqual(all.slice(5, 10).map((a) => a.link));
+
+    const share = h.sim.pressButton({ message: second, customId: buttonByLabel(second, en.common.share).custom_id!, userId: w.users.member.id });
+    const posted = await share.waitForReply();
+    expect(posted.flags & EPHEMERAL).toBe(0);
+    expect(posted.embeds[0]?.fields?.map((f) => f.name)).toEqual(second.embeds[0]?.fields?.map((f) => f.name));
+    expect(posted.embeds[0]?.footer?.text).toContain(en.common.sharedBy('Sam Member'));
+    expect(posted.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('GIVEN the donors list THEN Share posts it for everyone, credited, without pinging', async () => {
+    const mine = await slash('donors').waitForReply();
+    expect(mine.flags & EPHEMERAL).toBe(EPHEMERAL);
+    const share = h.sim.pressButton({ message: mine, customId: buttonByLabel(mine, en.common.share).custom_id!, userId: w.users.member.id });
+    const posted = await share.waitForReply();
+    expect(posted.flags & EPHEMERAL).toBe(0);
+    expect(posted.embeds[0]?.fields?.map((f) => f.name)).toEqual(donorsByAmount(kb).map((d) => d.name));
+    expect(posted.embeds[0]?.footer?.text).toContain(en.common.sharedBy('Sam Member'));
+    expect(posted.allowed_mentions).toEqual({ parse: [] });
   });
 
   it('GIVEN a page button pressed on a public post THEN the presser gets the page privately and the post stays', async () => {

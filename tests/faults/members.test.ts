@@ -10,7 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en.js';
 import { LIMITS } from '../../src/cooldowns.js';
-import { NOTE_MAX } from '../../src/pledges/index.js';
+import { NOTE_MAX, REJECT_REASON_MAX } from '../../src/pledges/index.js';
 import { DEFAULT_MILESTONES } from '../../src/settings/index.js';
 import { createDemoWorld, startSimulatedBot, type DemoWorld, type SimulatedBot } from '../../src/sandbox/harness.js';
 import { statsStrings } from '../../src/stats/index.js';
@@ -319,6 +319,73 @@ describe('hostile strings in every free-text option', () => {
       const note = card.embeds[0]?.fields?.find((f) => f.name === en.review.note)?.value ?? '';
       if (name === 'markdown') expect(note, 'the note is on the card').toContain('bold');
       noteUnneutralized('/pledge note (review card)', name, note);
+    });
+  });
+
+  describe('autocomplete of /facts topic and /donors donor (the text being typed)', () => {
+    it.each(CASES)('%s', async (name) => {
+      const m = marks();
+      // A client sends what is in the box so far, up to the option's max_length.
+      const typed = HOSTILE_STRINGS[name].value.slice(0, 100);
+      for (const [command, option] of [['facts', 'topic'], ['donors', 'donor']] as const) {
+        const choices = await h.sim.autocomplete({ ...hostileWhere, userId: hostile.users.member.id, name: command, options: { [option]: typed }, focused: option });
+        expect(choices.length, `${command}: at most 25 choices`).toBeLessThanOrEqual(25);
+        for (const c of choices) {
+          expect(String(c.name).length).toBeLessThanOrEqual(100);
+          expect(String(c.value)).toMatch(/^[a-z0-9-]{1,40}$/); // knowledge-base ids, never the typed text
+        }
+      }
+      expect(h.sim.violations.slice(m.violations)).toEqual([]);
+      expect(logs.filter((l) => l.msg === 'interaction handler failed'), 'no handler failed').toEqual([]);
+      expect(h.bot.client.isReady()).toBe(true);
+    });
+  });
+
+  describe('a display name echoed by "Post in channel"', () => {
+    it.each(CASES.map((name, i) => [name, i] as const))('%s', async (name, i) => {
+      const m = marks();
+      // Discord caps display names at 32 characters.
+      const member = h.sim.createUser({ username: `shown${i}`, globalName: HOSTILE_STRINGS[name].value.slice(0, 32), locale: 'en-US' });
+      h.sim.addMember(hostile.guild.id, member.id);
+      const mine = await h.sim.slash({ ...hostileWhere, userId: member.id, name: 'facts', options: { topic: 'galloway' } }).waitForReply(() => true, 20_000);
+      const shareId = mine.components.flatMap((r) => r.components ?? []).find((c) => typeof c.custom_id === 'string' && c.custom_id.includes(':share:'))?.custom_id;
+      expect(shareId, 'the private answer offers "Post in channel"').toBeDefined();
+      const posted = await expectHandledCleanly(h.sim.pressButton({ message: mine, customId: shareId!, userId: member.id }), m);
+      expect(posted.allowed_mentions).toEqual({ parse: [] });
+      noteUnneutralized('shared by (display name)', name, posted.embeds[0]?.footer?.text ?? '');
+    });
+  });
+
+  describe('the reason a moderator types when rejecting (review card and DM)', () => {
+    let pngs: Buffer[];
+    let moderator: SimUser;
+    beforeAll(async () => {
+      pngs = await screenshots(CASES.length, 120_000);
+      moderator = h.sim.createUser({ username: 'hostilemod', globalName: 'Mod', locale: 'en-US' });
+      h.sim.addMember(hostile.guild.id, moderator.id, { roles: [hostile.roles.moderators] });
+    });
+
+    it.each(CASES.map((name, i) => [name, i] as const))('%s', async (name, i) => {
+      const member = h.sim.createUser({ username: `rejected${i}`, globalName: `Rejected ${i}`, locale: 'en-US' });
+      h.sim.addMember(hostile.guild.id, member.id);
+      const t = track(h.sim.slash({ ...hostileWhere, userId: member.id, name: 'pledge', subcommand: 'submit', options: { screenshot: { bytes: pngs[i]!, filename: 'r.png', contentType: 'image/png' } } }), 20_000);
+      await t.settled;
+      const n = recordedNumber(t);
+      expect(n, `recorded: ${t.text}`).not.toBeNull();
+      const card = await h.sim.waitForMessage(hostile.channels.review, (msg) => msg.embeds[0]?.title === `Pledge #${n}`, 20_000);
+      const rejectId = card.components.flatMap((r) => r.components ?? []).find((c) => typeof c.custom_id === 'string' && c.custom_id.includes(':reject:'))?.custom_id;
+      const m = marks();
+      const press = h.sim.pressButton({ message: card, customId: rejectId!, userId: moderator.id });
+      await press.acknowledged();
+      // The modal's text box holds at most REJECT_REASON_MAX characters, as a client would cut it.
+      const reason = HOSTILE_STRINGS[name].value.slice(0, REJECT_REASON_MAX);
+      const decided = await h.sim.submitModal({ from: press, fields: { reason } }).waitForReply((msg) => msg.components.length === 0, 20_000);
+      expect(h.sim.violations.slice(m.violations), 'the decided card is within Discord’s limits').toEqual([]);
+      expect(h.sim.mentionWarnings.slice(m.mentions)).toEqual([]);
+      expect(logs.filter((l) => l.msg === 'interaction handler failed'), 'no handler failed').toEqual([]);
+      const stored = await h.bot.ctx.pledges.get(hostile.guild.id, member.id);
+      expect(stored.ok && stored.record?.status).toBe('rejected');
+      noteUnneutralized('reject reason (review card)', name, decided.embeds.map((e) => (e.fields ?? []).map((f) => f.value).join('\n')).join('\n'));
     });
   });
 

@@ -107,6 +107,11 @@ describe('message limits', () => {
     const options = Array.from({ length: 26 }, (_, i) => ({ label: `o${i}`, value: `o${i}` }));
     expect(codes('message-create', { components: [row({ type: 3, custom_id: 's', options })] })).toEqual(['components.0.components.0.options:BASE_TYPE_MAX_LENGTH']);
     expect(codes('message-create', { components: [row(button('x'.repeat(101)))] })).toEqual(['components.0.components.0.custom_id:BASE_TYPE_MAX_LENGTH']);
+    const link = (url: string) => ({ type: 2, style: 5, label: 'Open', url });
+    const at512 = `https://example.org/${'a'.repeat(512 - 'https://example.org/'.length)}`;
+    expect(codes('message-create', { components: [row(link(at512))] })).toEqual([]);
+    expect(codes('message-create', { components: [row(link(`${at512}a`))] })).toEqual(['components.0.components.0.url:BASE_TYPE_MAX_LENGTH']);
+    expect(codes('interaction-callback', { type: 4, data: { components: [row(link(`${at512}a`))] } })).toEqual(['data.components.0.components.0.url:BASE_TYPE_MAX_LENGTH']);
   });
 
   it('components v2 messages cannot carry content', () => {
