@@ -3,6 +3,7 @@ import type { KnowledgeBase, Locale } from '../kb/schema.js';
 import { localeFromDiscord, messages } from '../i18n/index.js';
 import { pageArg } from '../render/customId.js';
 import type { Audience, Reply } from '../render/reply.js';
+import { sanitizeUserText } from '../text/sanitize.js';
 import { isOnEphemeralMessage, replyOptions, sendNotice, updateOptions } from './respond.js';
 import type { ComponentHandler, ComponentInteraction } from './types.js';
 
@@ -16,11 +17,18 @@ function split(args: string[]): { state: string[]; page: number } {
   return { state: args.slice(0, -1), page: pageArg(args.at(-1)) };
 }
 
+/**
+ * The name "shared by …" credits. A display name is member text: bidi controls could reorder the
+ * footer and invisible ones hide it, so it is sanitized (footers render no markdown or mentions,
+ * so those are left as typed). A name with nothing visible falls back to the username, which
+ * Discord restricts to plain characters.
+ */
 export function displayName(interaction: ComponentInteraction): string {
-  return interaction.member && 'displayName' in interaction.member
-    ? interaction.member.displayName
-    : interaction.user.displayName;
+  const shown = interaction.member && 'displayName' in interaction.member ? interaction.member.displayName : interaction.user.displayName;
+  return sanitizeUserText(shown, DISPLAY_NAME_MAX, { escapeMarkdown: false, maxLines: 1 }) || interaction.user.username;
 }
+
+const DISPLAY_NAME_MAX = 32;
 
 /** Shows a view where the member asked: in place on their private message, or privately below a public post. */
 export async function showView(interaction: ComponentInteraction, reply: Reply | null): Promise<void> {

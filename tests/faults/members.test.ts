@@ -352,7 +352,11 @@ describe('hostile strings in every free-text option', () => {
       expect(shareId, 'the private answer offers "Post in channel"').toBeDefined();
       const posted = await expectHandledCleanly(h.sim.pressButton({ message: mine, customId: shareId!, userId: member.id }), m);
       expect(posted.allowed_mentions).toEqual({ parse: [] });
-      noteUnneutralized('shared by (display name)', name, posted.embeds[0]?.footer?.text ?? '');
+      const footer = posted.embeds[0]?.footer?.text ?? '';
+      // Sanitized (src/bot/views.ts displayName): no bidi controls, no live-looking mention.
+      expect(footer).toMatch(/shared by \S/i);
+      expect(footer).not.toMatch(/[\u202A-\u202E\u2066-\u2069]|@(everyone|here)|<(@[!&]?|#)\d/i);
+      noteUnneutralized('shared by (display name)', name, footer);
     });
   });
 
@@ -385,7 +389,11 @@ describe('hostile strings in every free-text option', () => {
       expect(logs.filter((l) => l.msg === 'interaction handler failed'), 'no handler failed').toEqual([]);
       const stored = await h.bot.ctx.pledges.get(hostile.guild.id, member.id);
       expect(stored.ok && stored.record?.status).toBe('rejected');
-      noteUnneutralized('reject reason (review card)', name, decided.embeds.map((e) => (e.fields ?? []).map((f) => f.value).join('\n')).join('\n'));
+      // The card names members and the deciding moderator (<@id>) on purpose; the reason is the
+      // quoted text under "rejected by …" in the status field.
+      const status = decided.embeds[0]?.fields?.find((f) => f.name === en.review.status)?.value ?? '';
+      expect(status.split('\n')[0], 'the status field names the moderator').toContain(`<@${moderator.id}>`);
+      noteUnneutralized('reject reason (review card)', name, status.split('\n').slice(1).join('\n'));
     });
   });
 
