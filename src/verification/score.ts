@@ -219,8 +219,13 @@ function findStatements(tokens: readonly Token[], lines: readonly string[]): Mat
   return out;
 }
 
+/** Evidence lines are stored on the pledge and shown to moderators: an e-mail address or a long number (a card, an order) read off the screenshot is masked. */
+export function maskPersonal(s: string): string {
+  return s.replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, '[email]').replace(/\d(?:[ -]?\d){9,}/g, '[number]');
+}
+
 function clip(s: string): string {
-  const one = s.replace(/\s+/g, ' ').trim();
+  const one = maskPersonal(s.replace(/\s+/g, ' ').trim());
   return one.length > MAX_LINE_CHARS ? `${one.slice(0, MAX_LINE_CHARS - 1)}…` : one;
 }
 

@@ -81,6 +81,14 @@ describe('verified: cancelled ChatGPT subscriptions', () => {
     });
   }
 
+  it('masks an e-mail address or a long number read on an evidence line, and keeps dates', () => {
+    const a = assessText('ChatGPT Plus\nYour plan will be canceled on March 5, 2026. Order 1234 5678 9012 3456\nExpires on March 5, 2026 for jane.doe+ai@example.co.uk');
+    expect(a.verdict).toBe('verified');
+    expect(a.evidence.join('\n')).not.toMatch(/jane|example|5678/);
+    expect(a.evidence).toContain('cancelled: Your plan will be canceled on March 5, 2026. Order [number]');
+    expect(a.evidence).toContain('cancelled: Expires on March 5, 2026 for [email]');
+  });
+
   it('survives typical OCR noise (0/o, l/i, rn/m, split and merged words)', () => {
     expect(verdict('Subscripti0ns\nChat GPT\nChatGPT Pius - Monthly\nCanceied\nExpircs on Mar 5, 2026\nResubscrlbe')).toBe('verified');
     expect(verdict('Abonnements\nChatGPTPlus\nExpirele 5 mars 2026\nSe réabonner')).toBe('verified');
