@@ -157,11 +157,18 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 
   // Review cards of withdrawn pledges whose channel was unreachable go once it is reachable again
   // (a moderator restores the bot's access at any time, so not only at start-up).
+  let retiring = false;
   const retireCards = (): void => {
+    if (retiring) return; // a slow pass (many cards, rate limits) is not overlapped by the next
+    retiring = true;
     void inFlight.track(
-      retryCardRetirements(client, ctx).then(({ retired }) => {
-        if (retired > 0) log.info({ retired }, 'review cards of withdrawn pledges retired after their channel became reachable');
-      }),
+      retryCardRetirements(client, ctx)
+        .then(({ retired }) => {
+          if (retired > 0) log.info({ retired }, 'review cards of withdrawn pledges retired after their channel became reachable');
+        })
+        .finally(() => {
+          retiring = false;
+        }),
     );
   };
   retireCards();
