@@ -1,7 +1,7 @@
 // The moderators' side of a pledge: its card in the review channel, kept in step with the pledge.
 import { DiscordAPIError, RESTJSONErrorCodes, type Client, type SendableChannels } from 'discord.js';
 import type { PledgeRecord } from '../pledges/index.js';
-import type { PendingRetirement } from '../pledges/reviewCards.js';
+import type { PendingRetirement, ReviewCardRef } from '../pledges/reviewCards.js';
 import { renderReviewCard, REVIEW_IMAGE_NAME } from '../render/pledge.js';
 import { NO_PINGS } from './respond.js';
 import type { BotContext } from './types.js';
@@ -81,9 +81,20 @@ async function postCard(
   return true;
 }
 
-async function deleteCard(client: Client, channelId: string, messageId: string): Promise<void> {
-  const channel = await sendableChannel(client, channelId);
-  if (channel && 'messages' in channel) await channel.messages.delete(messageId).catch(() => undefined);
+/** Discord's answer when the card, or its whole channel, no longer exists. */
+function isGone(err: unknown): boolean {
+  return err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.UnknownMessage || err.code === RESTJSONErrorCodes.UnknownChannel);
+}
+
+/** Deletes a card. True once it is gone (deleted now, or already gone with its channel); false while the bot cannot reach it. */
+async function deleteCard(client: Client, channelId: string, messageId: string): Promise<boolean> {
+  const channel = await client.channels.fetch(channelId).catch((err: unknown) => (isGone(err) ? 'gone' : null));
+  if (channel === 'gone') return true;
+  if (!channel?.isSendable() || !('messages' in channel)) return false;
+  return channel.messages.delete(messageId).then(
+    () => true,
+    (err: unknown) => isGone(err),
+  );
 }
 
 /**
@@ -101,7 +112,7 @@ export async function retireReviewCard(client: Client, ctx: BotContext, record: 
     const channel = await sendableChannel(client, ref.channelId);
     if (!channel || !('messages' in channel)) {
       log.warn({ channelId: ref.channelId }, 'review channel unreachable; the withdrawn pledge card is deleted once it is reachable');
-      await rememberRetirement(ctx, { guildId: record.guildId, pledgeId: record.pledgeId, ...ref }, log);
+      await rememberRetirement(ctx, record, ref, log);
       return;
     }
     const card = renderReviewCard({ record, locale: settings.publicLocale, imageUrl: null });
@@ -122,15 +133,15 @@ export async function retireReviewCard(client: Client, ctx: BotContext, record: 
       );
     }
     if (retired) await ctx.reviewCards.delete(record.guildId, record.pledgeId);
-    else await rememberRetirement(ctx, { guildId: record.guildId, pledgeId: record.pledgeId, ...ref }, log);
+    else await rememberRetirement(ctx, record, ref, log);
   } catch (err) {
     log.warn({ err }, 'could not retire the withdrawn pledge card');
   }
 }
 
-async function rememberRetirement(ctx: BotContext, card: { guildId: string; pledgeId: number; channelId: string; messageId: string }, log: Logger): Promise<void> {
-  const { guildId, pledgeId, channelId, messageId } = card;
-  const dropped = await ctx.reviewCards.addPendingRetirement({ guildId, pledgeId, channelId, messageId }, ctx.clock());
+async function rememberRetirement(ctx: BotContext, record: PledgeRecord, ref: ReviewCardRef, log: Logger): Promise<void> {
+  const card = { guildId: record.guildId, pledgeId: record.pledgeId, channelId: ref.channelId, messageId: ref.messageId };
+  const dropped = await ctx.reviewCards.addPendingRetirement(card, ctx.clock());
   for (const d of dropped) log.warn({ ...d }, 'too many review cards waiting to be retired; this one is no longer retried: a moderator must delete it');
 }
 
@@ -148,7 +159,7 @@ export async function retryCardRetirements(client: Client, ctx: BotContext): Pro
   try {
     for (const item of await ctx.reviewCards.pendingRetirements()) {
       const log = ctx.log.child({ guild: item.guildId, pledgeId: item.pledgeId });
-      const done = await retireByDeleting(client, ctx, item, log).catch((err: unknown) => {
+      const done = await retireByDeleting(client, ctx, item).catch((err: unknown) => {
         log.warn({ err }, 'could not retry retiring a withdrawn pledge card');
         return false;
       });
@@ -166,21 +177,8 @@ export async function retryCardRetirements(client: Client, ctx: BotContext): Pro
   return { retired, waiting };
 }
 
-async function retireByDeleting(client: Client, ctx: BotContext, item: PendingRetirement, log: Logger): Promise<boolean> {
-  const gone = (err: unknown) => err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.UnknownMessage || err.code === RESTJSONErrorCodes.UnknownChannel);
-  const channel = await client.channels.fetch(item.channelId).catch((err: unknown) => (gone(err) ? 'gone' : null));
-  if (channel !== 'gone') {
-    if (!channel?.isSendable() || !('messages' in channel)) return false;
-    const deleted = await channel.messages.delete(item.messageId).then(
-      () => true,
-      (err: unknown) => {
-        if (gone(err)) return true;
-        log.debug({ err }, 'withdrawn pledge card still unreachable');
-        return false;
-      },
-    );
-    if (!deleted) return false;
-  }
+async function retireByDeleting(client: Client, ctx: BotContext, item: PendingRetirement): Promise<boolean> {
+  if (!(await deleteCard(client, item.channelId, item.messageId))) return false;
   // The pledge's reference, unless it already names a newer card (the member pledged again).
   const ref = await ctx.reviewCards.get(item.guildId, item.pledgeId);
   if (ref?.messageId === item.messageId) await ctx.reviewCards.delete(item.guildId, item.pledgeId);

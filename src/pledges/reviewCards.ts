@@ -2,6 +2,7 @@
 // update it (and remove the screenshot from it) after a restart.
 import { z } from 'zod';
 import type { Store } from '../store/index.js';
+import { snowflakeSchema } from './schema.js';
 
 export const reviewCardSchema = z.object({
   channelId: z.string().regex(/^\d{1,20}$/),
@@ -23,10 +24,10 @@ export type ReviewCardRef = z.infer<typeof reviewCardSchema>;
 const retirementsSchema = z.object({
   items: z.array(
     z.object({
-      guildId: z.string().regex(/^\d{1,20}$/),
+      guildId: snowflakeSchema,
       pledgeId: z.number().int().positive(),
-      channelId: z.string().regex(/^\d{1,20}$/),
-      messageId: z.string().regex(/^\d{1,20}$/),
+      channelId: snowflakeSchema,
+      messageId: snowflakeSchema,
       since: z.iso.datetime(),
     }),
   ),
