@@ -1,7 +1,7 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { ChatInputCommandInteraction } from 'discord.js';
 import { shareOption } from '../src/bot/commandOptions.js';
-import { replyOptions, wantsShare } from '../src/bot/respond.js';
+import { sendReply, wantsShare } from '../src/bot/respond.js';
 import type { BotContext, ComponentHandler } from '../src/bot/types.js';
 import { viewButtons } from '../src/bot/views.js';
 import { en } from '../src/i18n/en.js';
@@ -37,7 +37,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   const need = interaction.options.getString(en.alternatives.needOptionName);
   const share = wantsShare(interaction);
   const view = { filter: isAlternativeFilter(need) ? need : null, page: 0 };
-  await interaction.reply(replyOptions(renderAlternatives(ctx.kb.current, view, locale, { shared: share }), !share));
+  await sendReply(interaction, renderAlternatives(ctx.kb.current, view, locale, { shared: share }), !share);
 }
 
 export const components: Record<string, ComponentHandler> = viewButtons({

@@ -1,7 +1,7 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { AutocompleteInteraction, ChatInputCommandInteraction } from 'discord.js';
 import { shareOption } from '../src/bot/commandOptions.js';
-import { replyOptions, wantsShare } from '../src/bot/respond.js';
+import { sendReply, wantsShare } from '../src/bot/respond.js';
 import type { BotContext, ComponentHandler } from '../src/bot/types.js';
 import { showView, viewButtons } from '../src/bot/views.js';
 import { en } from '../src/i18n/en.js';
@@ -38,7 +38,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     const donor = findDonor(kb, query);
     reply = donor ? renderDonor(kb, donor, locale, audience) : renderUnknownDonor(kb, query, locale, audience);
   }
-  await interaction.reply(replyOptions(reply, !share));
+  await sendReply(interaction, reply, !share);
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {

@@ -1,6 +1,6 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { shareOption } from '../src/bot/commandOptions.js';
-import { replyOptions, wantsShare } from '../src/bot/respond.js';
+import { sendReply, wantsShare } from '../src/bot/respond.js';
 import type { BotContext, ComponentHandler } from '../src/bot/types.js';
 import { showView, viewButtons } from '../src/bot/views.js';
 import { en } from '../src/i18n/en.js';
@@ -40,7 +40,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
       ? renderTopic(kb, topic, locale, 0, audience)
       : renderUnknownTopic(kb, query, closestTopics(kb, query, 3), locale, audience);
   }
-  await interaction.reply(replyOptions(reply, !share));
+  await sendReply(interaction, reply, !share);
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {

@@ -6,7 +6,7 @@ import {
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
 import { hasStaffRole } from '../src/bot/permissions.js';
-import { NO_PINGS, replyOptions, sendCooldown, sendNotice, updateOptions } from '../src/bot/respond.js';
+import { NO_PINGS, sendReply, sendCooldown, sendNotice, updateOptions } from '../src/bot/respond.js';
 import { LIMITS } from '../src/cooldowns.js';
 import { notifyMember, postReviewCard, retireReviewCard, reviewCardLock } from '../src/bot/reviewQueue.js';
 import type { BotContext, ComponentHandler, ComponentInteraction } from '../src/bot/types.js';
@@ -201,14 +201,14 @@ async function status(interaction: ChatInputCommandInteraction<'cached' | 'raw'>
   const locale = localeFromDiscord(interaction.locale);
   const found = await ctx.pledges.get(interaction.guildId, interaction.user.id);
   if (!found.ok) throw new Error(`pledge record unreadable: ${found.error.issues.join('; ')}`);
-  await interaction.reply(replyOptions(renderPledgeStatus(found.record, locale), true));
+  await sendReply(interaction, renderPledgeStatus(found.record, locale), true);
 }
 
 async function withdrawPrompt(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, m: Messages): Promise<void> {
   const locale = localeFromDiscord(interaction.locale);
   const found = await ctx.pledges.get(interaction.guildId, interaction.user.id);
   if (found.ok && (!found.record || found.record.status === 'withdrawn')) return sendNotice(interaction, m.pledge.withdrawNothing);
-  await interaction.reply(replyOptions(renderWithdrawConfirm(interaction.user.id, locale), true));
+  await sendReply(interaction, renderWithdrawConfirm(interaction.user.id, locale), true);
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {

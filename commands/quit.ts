@@ -1,6 +1,6 @@
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { shareOption } from '../src/bot/commandOptions.js';
-import { replyOptions, sendNotice, wantsShare } from '../src/bot/respond.js';
+import { sendReply, sendNotice, wantsShare } from '../src/bot/respond.js';
 import type { BotContext, ComponentHandler } from '../src/bot/types.js';
 import { displayName, showView } from '../src/bot/views.js';
 import { en } from '../src/i18n/en.js';
@@ -32,7 +32,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   const view: QuitView = isGuideId(chosen) ? { kind: 'guide', id: chosen } : { kind: 'overview' };
   const reply = renderQuitView(ctx.kb.current, view, locale, share ? { shared: true } : { shared: false });
   if (!reply) return sendNotice(interaction, messages(locale).quit.noGuides);
-  await interaction.reply(replyOptions(reply, !share));
+  await sendReply(interaction, reply, !share);
 }
 
 /** Another guide: in place on the member's private message, privately below a public one. */
@@ -55,7 +55,7 @@ const share: ComponentHandler = async (interaction, args, ctx) => {
   if (!view) return sendNotice(interaction, messages(locale).errors.staleComponent);
   const reply = renderQuitView(ctx.kb.current, view, locale, { shared: true, sharedBy: displayName(interaction) });
   if (!reply) return sendNotice(interaction, messages(locale).errors.kbMissingEntry);
-  await interaction.reply(replyOptions(reply, false));
+  await sendReply(interaction, reply, false);
 };
 
 export const components: Record<string, ComponentHandler> = { guide, pledge, share };

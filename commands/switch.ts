@@ -1,6 +1,6 @@
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { shareOption } from '../src/bot/commandOptions.js';
-import { isOnEphemeralMessage, replyOptions, updateOptions, wantsShare } from '../src/bot/respond.js';
+import { isOnEphemeralMessage, sendReply, updateOptions, wantsShare } from '../src/bot/respond.js';
 import type { BotContext, ComponentHandler, ComponentInteraction } from '../src/bot/types.js';
 import { displayName } from '../src/bot/views.js';
 import { en } from '../src/i18n/en.js';
@@ -21,7 +21,7 @@ export const data = new SlashCommandBuilder()
 export async function execute(interaction: ChatInputCommandInteraction): Promise<void> {
   const locale = localeFromDiscord(interaction.locale);
   const share = wantsShare(interaction);
-  await interaction.reply(replyOptions(renderUsesStep({ owner: interaction.user.id, uses: 0, priorities: 0 }, locale), !share));
+  await sendReply(interaction, renderUsesStep({ owner: interaction.user.id, uses: 0, priorities: 0 }, locale), !share);
 }
 
 /** Which custom_id arguments an action carries after the owner, and which must hold an answer. */
@@ -43,8 +43,8 @@ function wizardStep(needs: Needs, step: Step): ComponentHandler {
     const uses = needs.uses ? parseMask(args[next++], USES_ALL) : 0;
     const priorities = needs.priorities ? parseMask(args[next++], PRIORITIES_ALL) : 0;
     const valid = owner !== null && uses !== null && priorities !== null && args.length === next && !(needs.uses === 'required' && uses === 0);
-    if (!valid) return void (await interaction.reply(replyOptions(renderWizardNotice(m.switch.stale, locale, 'startAgain'), true)));
-    if (owner !== interaction.user.id) return void (await interaction.reply(replyOptions(renderWizardNotice(m.switch.notYours, locale, 'startOwn'), true)));
+    if (!valid) return void (await sendReply(interaction, renderWizardNotice(m.switch.stale, locale, 'startAgain'), true));
+    if (owner !== interaction.user.id) return void (await sendReply(interaction, renderWizardNotice(m.switch.notYours, locale, 'startOwn'), true));
     await step(interaction, { owner, uses, priorities }, locale, ctx);
   };
 }
@@ -74,12 +74,12 @@ export const components: Record<string, ComponentHandler> = {
   /** The shortlist posted in the channel, credited; others get a button to find theirs. */
   share: wizardStep({ uses: 'required', priorities: 'optional' }, async (i, s, locale, ctx) => {
     const reply = renderResults(ctx.kb.current, s, locale, { shared: true, sharedBy: displayName(i) }, 'posted');
-    await i.reply(replyOptions(reply, false));
+    await sendReply(i, reply, false);
   }),
   /** Anyone: a fresh private wizard of their own. */
   async new(interaction) {
     const locale = localeFromDiscord(interaction.locale);
-    await interaction.reply(replyOptions(renderUsesStep({ owner: interaction.user.id, uses: 0, priorities: 0 }, locale), true));
+    await sendReply(interaction, renderUsesStep({ owner: interaction.user.id, uses: 0, priorities: 0 }, locale), true);
   },
 };
 

@@ -49,7 +49,7 @@ function scrubSerialized(value: unknown, depth: number): void {
   scrubSerialized(record.cause, depth + 1);
 }
 
-/** `{ files: [{ name, bytes }], json: "[omitted: N characters]" }`: enough to tell which request failed, nothing a member sent. */
+/** `{ files: [{ name, bytes }], json: "[omitted: N characters]" }` (or N bytes): enough to tell which request failed, nothing a member sent. */
 function describeRequestBody(body: unknown): unknown {
   if (typeof body !== 'object' || body === null) return '[omitted]';
   const { files, json } = body as { files?: unknown; json?: unknown };
@@ -61,7 +61,9 @@ function describeRequestBody(body: unknown): unknown {
       return { ...(typeof name === 'string' ? { name } : {}), ...(bytes === undefined ? {} : { bytes }) };
     });
   }
-  if (json !== undefined) {
+  // A pre-serialized answer (src/render/callbackBody.ts) is passed through as bytes.
+  if (json instanceof Uint8Array) out.json = `[omitted: ${json.byteLength} bytes]`;
+  else if (json !== undefined) {
     let size: number | string = '?';
     try {
       size = JSON.stringify(json)?.length ?? 0;

@@ -1,16 +1,20 @@
 // Every reply goes out through here so no message can ping anyone by accident.
 import {
   MessageFlags,
+  Routes,
   type ChatInputCommandInteraction,
   type InteractionReplyOptions,
   type InteractionUpdateOptions,
   type JSONEncodable,
   type RepliableInteraction,
 } from 'discord.js';
+import { messageCallbackBody } from '../render/callbackBody.js';
 import type { Reply } from '../render/reply.js';
 import type { ComponentInteraction } from './types.js';
 
 export const NO_PINGS = { parse: [] as [] };
+
+const JSON_BODY = { 'Content-Type': 'application/json' };
 
 /**
  * Renderers already return Discord API JSON (src/render/reply.ts). Given as plain objects,
@@ -36,8 +40,23 @@ export function updateOptions(reply: Reply): InteractionUpdateOptions {
   return { content: reply.content ?? '', embeds: reply.embeds.map(asIs), components: reply.components.map(asIs), allowedMentions: NO_PINGS };
 }
 
+/**
+ * Answers with a rendered Reply. What discord.js's `reply()` does, less its serializing: the body
+ * is sent as bytes made once per Reply (src/render/callbackBody.ts), still through the client's own
+ * REST manager (its queues, retries and errors), and the interaction is then marked as discord.js
+ * marks it, so `followUp`, `editReply` and error replies behave as after `reply()`.
+ */
 export async function sendReply(interaction: RepliableInteraction, reply: Reply, ephemeral: boolean): Promise<void> {
-  await interaction.reply(replyOptions(reply, ephemeral));
+  // A second answer is refused by discord.js with its own error; let it say so.
+  if (interaction.deferred || interaction.replied) return void (await interaction.reply(replyOptions(reply, ephemeral)));
+  await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
+    body: messageCallbackBody(reply, ephemeral),
+    passThroughBody: true,
+    headers: JSON_BODY,
+    auth: false,
+  });
+  interaction.ephemeral = ephemeral;
+  interaction.replied = true;
 }
 
 /** A plain text answer only the member sees. */

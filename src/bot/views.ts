@@ -4,7 +4,7 @@ import { localeFromDiscord, messages } from '../i18n/index.js';
 import { pageArg } from '../render/customId.js';
 import type { Audience, Reply } from '../render/reply.js';
 import { sanitizeUserText } from '../text/sanitize.js';
-import { isOnEphemeralMessage, replyOptions, sendNotice, updateOptions } from './respond.js';
+import { isOnEphemeralMessage, sendReply, sendNotice, updateOptions } from './respond.js';
 import type { ComponentHandler, ComponentInteraction } from './types.js';
 
 export type ViewCodec<V> = {
@@ -38,7 +38,7 @@ export async function showView(interaction: ComponentInteraction, reply: Reply |
   if (isOnEphemeralMessage(interaction) && (interaction.isMessageComponent() || interaction.isFromMessage())) {
     await interaction.update(updateOptions(reply));
   } else {
-    await interaction.reply(replyOptions(reply, true));
+    await sendReply(interaction, reply, true);
   }
 }
 
@@ -59,7 +59,7 @@ export function viewButtons<V>(codec: ViewCodec<V>): Record<string, ComponentHan
       if (!view) return sendNotice(interaction, messages(locale).errors.staleComponent);
       const reply = codec.render(ctx.kb.current, view, locale, { shared: true, sharedBy: displayName(interaction) });
       if (!reply) return sendNotice(interaction, messages(locale).errors.kbMissingEntry);
-      await interaction.reply(replyOptions(reply, false));
+      await sendReply(interaction, reply, false);
     },
   };
 }

@@ -76,6 +76,17 @@ describe('log redaction', () => {
     expect(lines[1]?.err).not.toHaveProperty('requestBody');
   });
 
+  it('GIVEN a failed answer sent as pre-serialized bytes THEN the log keeps their size only', async () => {
+    const bytes = Buffer.from(JSON.stringify({ type: 4, data: { content: 'shared by jane.doe@example.org' } }));
+    const apiError = new DiscordAPIError({ code: 10062, message: 'Unknown interaction' }, 10062, 404, 'POST', 'https://discord.com/api/v10/interactions/1/tok/callback', {
+      body: bytes,
+    });
+    const { text, lines } = await logged((log) => log.warn({ err: apiError }, 'answer failed'));
+    expect(text).not.toContain('jane.doe@example.org');
+    expect(text).not.toMatch(/"data"/);
+    expect((lines[0]?.err as Record<string, unknown>).requestBody).toEqual({ json: `[omitted: ${bytes.byteLength} bytes]` });
+  });
+
   it('GIVEN the routine line of an interaction THEN it is written as given', async () => {
     const fields = { command: 'facts', guild: '333333333333333333', interactionId: '444444444444444444', outcome: 'ok', latencyMs: 3 };
     const { lines } = await logged((log) => log.info(fields, 'interaction handled'));

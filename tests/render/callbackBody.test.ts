@@ -1,0 +1,46 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadKnowledgeBase } from '../../src/kb/load.js';
+import { LOCALES } from '../../src/kb/schema.js';
+import { renderAlternatives } from '../../src/render/alternatives.js';
+import { messageCallback, messageCallbackBody } from '../../src/render/callbackBody.js';
+import { renderFactsOverview } from '../../src/render/facts.js';
+import type { Reply } from '../../src/render/reply.js';
+import { loadSpec } from '../../src/sim/spec.js';
+import { BodyValidator, StrictSchemas } from '../../src/sim/validation.js';
+
+const loaded = await loadKnowledgeBase('kb');
+if (!loaded.ok) throw new Error('kb/ must be valid for these tests');
+const kb = loaded.kb;
+
+let validator: BodyValidator;
+beforeAll(async () => {
+  validator = new BodyValidator(new StrictSchemas(await loadSpec()));
+});
+
+describe('messageCallbackBody', () => {
+  it('GIVEN a cached answer THEN the same bytes are sent every time, one set per audience', () => {
+    const reply = renderAlternatives(kb, { filter: null, page: 0 }, 'en', { shared: false });
+    const first = messageCallbackBody(reply, true);
+    expect(messageCallbackBody(renderAlternatives(kb, { filter: null, page: 0 }, 'en', { shared: false }), true)).toBe(first);
+    const shared = messageCallbackBody(reply, false);
+    expect(shared).not.toBe(first);
+    expect(messageCallbackBody(reply, false)).toBe(shared);
+  });
+
+  it.each(LOCALES)('GIVEN answers in %s THEN the bytes are a valid callback, private when asked, pinging no one', (locale) => {
+    const replies: Reply[] = [
+      renderAlternatives(kb, { filter: 'coding', page: 0 }, locale, { shared: false }),
+      renderFactsOverview(kb, locale, 0, { shared: true }),
+      { content: '@everyone read this', embeds: [], components: [] },
+    ];
+    for (const reply of replies) {
+      for (const ephemeral of [true, false]) {
+        const sent: unknown = JSON.parse(messageCallbackBody(reply, ephemeral).toString('utf8'));
+        expect(sent).toEqual(JSON.parse(JSON.stringify(messageCallback(reply, ephemeral))));
+        expect(validator.validate('interaction-callback', sent)).toEqual([]);
+        expect(sent).toMatchObject({ type: 4, data: { allowed_mentions: { parse: [] }, embeds: reply.embeds, components: reply.components } });
+        expect((sent as { data: { flags?: number } }).data.flags).toBe(ephemeral ? 64 : undefined);
+      }
+    }
+  });
+});
