@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { BASELINE_ENTRY, BOT_ENTRY, GC_PROBE, REPO_ROOT } from './paths.js';
+import { BASELINE_ENTRY, BOT_ENTRY, GC_PROBE, HEAP_SAMPLER, REPO_ROOT } from './paths.js';
 
 export type BotKind = 'bot' | 'baseline';
 
@@ -32,6 +32,8 @@ export type ChildOptions = {
   readyTimeoutMs: number;
   /** Write a V8 CPU profile of the child here when it exits (node --cpu-prof). */
   cpuProfDir?: string;
+  /** Write an allocation profile of the child here when it is stopped (bench/heap-sampler.ts). */
+  heapProfDir?: string;
   /** RSS sampling period; peaks between samples are caught by VmHWM. */
   sampleMs?: number;
   /** Preload bench/gc-probe.js so collectGarbage() can ask for a full GC. */
@@ -97,10 +99,11 @@ export class BotChild {
     const nodeArgs = [
       ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
       ...(opts.gcProbe ? ['--expose-gc', '--import', pathToFileURL(GC_PROBE).href] : []),
+      ...(opts.heapProfDir ? ['--import', pathToFileURL(HEAP_SAMPLER).href] : []),
     ];
     const proc = spawn(process.execPath, [...nodeArgs, entry], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...opts.env },
+      env: { ...process.env, ...opts.env, ...(opts.heapProfDir ? { BENCH_HEAP_PROF_DIR: opts.heapProfDir } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const child = new BotChild(proc, opts);

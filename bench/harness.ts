@@ -63,6 +63,8 @@ export type BenchOptions = {
   deadlineMs: number;
   /** Write a V8 CPU profile of every real-bot child here. */
   cpuProfDir?: string;
+  /** Write an allocation profile (collected objects included) of every real-bot child here. */
+  heapProfDir?: string;
   log: (line: string) => void;
 };
 
@@ -274,7 +276,13 @@ async function castFor(world: World, scenario: Scenario, count: number): Promise
 async function startChild(cw: CommandWorld, kind: BotKind, storeUrl: string, opts: BenchOptions, readyTimeoutMs = READY_TIMEOUT_MS): Promise<BotChild> {
   const sim = cw.sim;
   const env = kind === 'bot' ? benchBotEnv(sim, storeUrl, { kbDir: KB_DIR, logLevel: 'info' }) : { DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.restUrl };
-  return BotChild.start({ kind, env, readyTimeoutMs, ...(opts.cpuProfDir ? { cpuProfDir: path.join(opts.cpuProfDir, kind) } : {}) });
+  return BotChild.start({
+    kind,
+    env,
+    readyTimeoutMs,
+    ...(opts.cpuProfDir ? { cpuProfDir: path.join(opts.cpuProfDir, kind) } : {}),
+    ...(opts.heapProfDir ? { heapProfDir: path.join(opts.heapProfDir, kind) } : {}),
+  });
 }
 
 async function stopChild(cw: CommandWorld, child: BotChild): Promise<void> {

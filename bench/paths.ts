@@ -19,5 +19,6 @@ export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url
 export const BOT_ENTRY = path.join(REPO_ROOT, 'dist', 'src', 'index.js');
 export const BASELINE_ENTRY = path.join(REPO_ROOT, 'dist', 'bench', 'baseline.js');
 export const GC_PROBE = path.join(REPO_ROOT, 'dist', 'bench', 'gc-probe.js');
+export const HEAP_SAMPLER = path.join(REPO_ROOT, 'dist', 'bench', 'heap-sampler.js');
 export const KB_DIR = path.join(REPO_ROOT, 'kb');
 export const SCREENSHOT_PNG = path.join(REPO_ROOT, 'tests', 'fixtures', 'images', 'valid-screenshot.png');

@@ -20,6 +20,8 @@ const USAGE = `npm run bench -- [flags]
   --pledge-rate R     arrivals per second of the open-loop /pledge run, 0 skips it (${DEFAULT_OPTIONS.pledgeRate})
   --deadline S        global time budget in seconds (${DEFAULT_OPTIONS.deadlineMs / 1000})
   --cpu-prof DIR      write a V8 CPU profile of each bot child into DIR/bot and DIR/baseline
+  --heap-prof DIR     write an allocation profile (freed objects included) of each bot child into
+                      DIR/bot and DIR/baseline; read one with node dist/bench/heap-top.js FILE
   --out FILE          markdown report (bench/RESULTS.md); the JSON goes next to it (.json)
   --render JSON       no run: rewrite the markdown from a report JSON (e.g. after editing bench/analysis.md)`;
 
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       'pledge-rate': { type: 'string' },
       deadline: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'heap-prof': { type: 'string' },
       out: { type: 'string' },
       render: { type: 'string' },
       help: { type: 'boolean' },
@@ -83,6 +86,9 @@ async function main(): Promise<void> {
   if (values['cpu-prof']) {
     options.cpuProfDir = path.resolve(values['cpu-prof']);
     await mkdir(options.cpuProfDir, { recursive: true });
+  }
+  if (values['heap-prof']) {
+    options.heapProfDir = path.resolve(values['heap-prof']);
   }
   const out = path.resolve(REPO_ROOT, values.out ?? 'bench/RESULTS.md');
   await mkdir(path.dirname(out), { recursive: true });

@@ -2,6 +2,10 @@
 // a shared CI box makes any timing assertion flaky), and the REST exemption it measures holds.
 import { RESTEvents, type RateLimitData } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { topAllocations, type HeapProfile } from '../../bench/heap-top.js';
 import { medianRound, roundOrder, runBench, type BenchReport, type BotRun, type CommandResult } from '../../bench/harness.js';
 import { evaluateTargets, renderMarkdown, upperMedian } from '../../bench/report.js';
 import { createClient } from '../../src/bot/client.js';
@@ -28,9 +32,27 @@ function expectFigures(run: BotRun | undefined): void {
 
 describe('bench harness at toy sizes', () => {
   let report: BenchReport;
+  const heapProfDir = mkdtempSync(path.join(tmpdir(), 'bench-heap-'));
+  afterAll(() => rmSync(heapProfDir, { recursive: true, force: true }));
+
+  it('GIVEN --heap-prof WHEN the children stop THEN each wrote an allocation profile naming its own code', () => {
+    for (const [kind, ownFile] of [
+      ['bot', 'dist/src/bot/router.js'],
+      ['baseline', 'dist/bench/baseline.js'],
+    ] as const) {
+      const files = readdirSync(path.join(heapProfDir, kind)).filter((f) => f.endsWith('.heapprofile'));
+      // One child per round.
+      expect(files).toHaveLength(2);
+      const profile = JSON.parse(readFileSync(path.join(heapProfDir, kind, files[0] ?? ''), 'utf8')) as HeapProfile;
+      const { total, rows } = topAllocations(profile, 'package', 1000);
+      expect(total).toBeGreaterThan(1024 * 1024);
+      expect(rows.map((r) => r.where)).toContain(ownFile);
+      expect(rows.map((r) => r.where)).toContain('discord.js');
+    }
+  });
 
   beforeAll(async () => {
-    report = await runBench({ n: 20, concurrency: 5, warmup: 5, rounds: 2, only: ['facts'], guilds: 0, pledges: 0, deadlineMs: 90_000 });
+    report = await runBench({ n: 20, concurrency: 5, warmup: 5, rounds: 2, only: ['facts'], guilds: 0, pledges: 0, deadlineMs: 90_000, heapProfDir });
   }, 120_000);
 
   it('GIVEN one command WHEN the bench runs THEN the bot and the baseline both have throughput, latency and RSS figures', () => {
@@ -91,6 +113,37 @@ describe('bench harness at toy sizes', () => {
   it('GIVEN a previous RESULTS.md with a filled OCR section WHEN rendered again THEN that section is kept as it was', () => {
     const previous = `# old\n\n## OCR\n\nFilled by the OCR bench: 97 % recall.\n`;
     expect(renderMarkdown(report, { previous }).endsWith('## OCR\n\nFilled by the OCR bench: 97 % recall.\n')).toBe(true);
+  });
+});
+
+describe('topAllocations (bench/heap-top.ts)', () => {
+  const node = (functionName: string, url: string, selfSize: number, children: HeapProfile['head'][] = []): HeapProfile['head'] => ({
+    callFrame: { functionName, url, lineNumber: 9 },
+    selfSize,
+    children,
+  });
+  const profile: HeapProfile = {
+    head: node('(root)', '', 0, [
+      node('reply', 'file:///app/node_modules/discord.js/src/x.js', 100, [node('post', 'file:///app/node_modules/@discordjs/rest/dist/index.js', 300)]),
+      node('routeInteraction', 'file:///app/dist/src/bot/router.js', 50, [node('reply', 'file:///app/node_modules/discord.js/src/x.js', 25)]),
+      node('resolve', 'node:path', 25),
+    ]),
+  };
+
+  it('GIVEN a profile THEN self bytes are summed per function (1-based lines) or per package, largest first, with shares', () => {
+    expect(topAllocations(profile, 'function', 2)).toEqual({
+      total: 500,
+      rows: [
+        { where: 'post @discordjs/rest:10', bytes: 300, share: 0.6 },
+        { where: 'reply discord.js:10', bytes: 125, share: 0.25 },
+      ],
+    });
+    expect(topAllocations(profile, 'package', 10).rows.map((r) => [r.where, r.bytes])).toEqual([
+      ['@discordjs/rest', 300],
+      ['discord.js', 125],
+      ['dist/src/bot/router.js', 50],
+      ['node:path', 25],
+    ]);
   });
 });
 
