@@ -7,7 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWorld, startSimulatedBot, type DemoWorld, type SimulatedBot } from '../../src/sandbox/harness.js';
 import { en } from '../../src/i18n/en.js';
 import { fr } from '../../src/i18n/fr.js';
-import { EPHEMERAL, selectMenu } from './helpers/messages.js';
+import { donorsByAmount } from '../../src/kb/donors.js';
+import { loadKnowledgeBase } from '../../src/kb/load.js';
+import { buttonByLabel, EPHEMERAL, selectMenu } from './helpers/messages.js';
 
 let h: SimulatedBot;
 let w: DemoWorld;
@@ -82,5 +84,47 @@ describe('knowledge-base answers kept between interactions', () => {
     expect((await autocomplete('donations', 'en-US')).map((c) => c.name)).toContain('Donations (updated)');
     // The French text did not change.
     expect((await facts({ topic: 'donations' }, 'fr')).embeds[0]?.title).toBe(frBefore.embeds[0]?.title);
+  });
+
+  it('GIVEN organizers list more donors than fit a page THEN /donors pages with Next and Previous, in place', async () => {
+    // The campaign's own list (6 donors) fits the first page of 8, so paging is exercised on a longer one.
+    const file = path.join(kbDir, 'donors.yaml');
+    const original = await readFile(file, 'utf8');
+    const extra = [1, 2, 3, 4, 5]
+      .map((i) => `
+  - id: test-donor-${i}
+    name: "Test Donor ${i}"
+    amount_usd: ${i}000
+    sources:
+      - { title: "Test source", date: 2026-02-12 }
+    as_of: 2026-02-12
+`)
+      .join('');
+    try {
+      await writeFile(file, `${original.trimEnd()}\n${extra}`);
+      expect(await h.bot.reloadKnowledgeBase()).toBe(true);
+      const loaded = await loadKnowledgeBase(kbDir);
+      if (!loaded.ok) throw new Error('the longer donors list should be valid');
+      const names = donorsByAmount(loaded.kb).map((d) => d.name);
+      expect(names).toHaveLength(11);
+
+      const first = await h.sim.slash({ guildId: w.guild.id, channelId: w.channels.general, userId: w.users.member.id, name: 'donors', locale: 'en-US' }).waitForReply();
+      expect(first.embeds[0]?.fields?.map((f) => f.name)).toEqual(names.slice(0, 8));
+      expect(buttonByLabel(first, en.common.previous).disabled).toBe(true);
+      const next = h.sim.pressButton({ message: first, customId: buttonByLabel(first, en.common.next).custom_id!, userId: w.users.member.id });
+      expect((await next.acknowledged()).type).toBe(7);
+      const second = await next.waitForReply((msg) => msg.embeds[0]?.fields?.[0]?.name === names[8]);
+      expect(second.id).toBe(first.id);
+      expect(second.embeds[0]?.fields?.map((f) => f.name)).toEqual(names.slice(8));
+      expect(buttonByLabel(second, en.common.next).disabled).toBe(true);
+      expect(second.embeds[0]?.footer?.text).toContain(en.common.page(2, 2));
+
+      const back = h.sim.pressButton({ message: second, customId: buttonByLabel(second, en.common.previous).custom_id!, userId: w.users.member.id });
+      const again = await back.waitForReply((msg) => msg.embeds[0]?.fields?.[0]?.name === names[0]);
+      expect(again.embeds[0]?.fields?.map((f) => f.name)).toEqual(names.slice(0, 8));
+    } finally {
+      await writeFile(file, original);
+      await h.bot.reloadKnowledgeBase();
+    }
   });
 });
