@@ -29,9 +29,23 @@ export function messageCallback(reply: Reply, ephemeral: boolean): RESTPostAPIIn
   };
 }
 
+/**
+ * Only a frozen Reply (a cached one) is remembered: one that can still change must not be answered
+ * with the bytes of what it was, and a one-off answer gains nothing from being kept.
+ */
 export function messageCallbackBody(reply: Reply, ephemeral: boolean): CallbackBody {
+  if (!Object.isFrozen(reply)) return serialize(reply, ephemeral);
   let entry = bodies.get(reply);
   if (!entry) bodies.set(reply, (entry = {}));
   const slot = ephemeral ? 'private' : 'public';
-  return (entry[slot] ??= Buffer.from(JSON.stringify(messageCallback(reply, ephemeral))));
+  return (entry[slot] ??= serialize(reply, ephemeral));
+}
+
+function serialize(reply: Reply, ephemeral: boolean): CallbackBody {
+  const text = JSON.stringify(messageCallback(reply, ephemeral));
+  // Not Buffer.from: below 4 KiB it hands out a slice of Node's shared 8 KiB pool, and a cached slice
+  // would keep the whole 8 KiB alive for as long as the answer is cached.
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }

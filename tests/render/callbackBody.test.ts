@@ -25,6 +25,15 @@ describe('messageCallbackBody', () => {
     const shared = messageCallbackBody(reply, false);
     expect(shared).not.toBe(first);
     expect(messageCallbackBody(reply, false)).toBe(shared);
+    // Bytes of its own, not a slice of Node's shared 8 KiB pool that the cache would keep alive.
+    expect(first.buffer.byteLength).toBe(first.byteLength);
+  });
+
+  it('GIVEN a reply that is not frozen (drawn for one answer) THEN it is serialized as it is now, never from a remembered copy', () => {
+    const reply: Reply = { content: 'before', embeds: [], components: [] };
+    expect(JSON.parse(messageCallbackBody(reply, true).toString('utf8'))).toMatchObject({ data: { content: 'before' } });
+    reply.content = 'after';
+    expect(JSON.parse(messageCallbackBody(reply, true).toString('utf8'))).toMatchObject({ data: { content: 'after' } });
   });
 
   it.each(LOCALES)('GIVEN answers in %s THEN the bytes are a valid callback, private when asked, pinging no one', (locale) => {
@@ -36,6 +45,7 @@ describe('messageCallbackBody', () => {
     for (const reply of replies) {
       for (const ephemeral of [true, false]) {
         const sent: unknown = JSON.parse(messageCallbackBody(reply, ephemeral).toString('utf8'));
+        // That it means what discord.js's reply() sends is checked through a real client: tests/e2e/respond.test.ts.
         expect(sent).toEqual(JSON.parse(JSON.stringify(messageCallback(reply, ephemeral))));
         expect(validator.validate('interaction-callback', sent)).toEqual([]);
         expect(sent).toMatchObject({ type: 4, data: { allowed_mentions: { parse: [] }, embeds: reply.embeds, components: reply.components } });
