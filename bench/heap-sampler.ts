@@ -2,8 +2,9 @@
 // told to keep the objects garbage collection has already freed. Node's own --heap-prof drops them,
 // so it shows what a process keeps, not what it allocates per answer; a p99 tail made of scavenges
 // follows what is allocated (bench/analysis.md). The profile is written when the child is stopped
-// (SIGTERM) as DIR/<pid>.heapprofile: Chrome DevTools' Memory tab opens it, and
-// `node dist/bench/heap-top.js FILE` lists where the bytes were allocated.
+// (SIGTERM) as DIR/<time>-<pid>.heapprofile: Chrome DevTools' Memory tab opens it, and
+// `node dist/bench/heap-top.js FILE` lists where the bytes were allocated. The profiler keeps every
+// sample, so a profiled child's RSS and latencies are not comparable with an unprofiled run's.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
@@ -25,7 +26,7 @@ if (dir) {
     session.post('HeapProfiler.stopSampling', (err, result) => {
       if (err) return void process.stderr.write(`heap-sampler: ${err.message}\n`);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, `${process.pid}.heapprofile`), JSON.stringify(result.profile));
+      writeFileSync(path.join(dir, `${Date.now()}-${process.pid}.heapprofile`), JSON.stringify(result.profile));
     });
   });
 }

@@ -20,7 +20,8 @@ export function packageOf(url: string): string {
   const dep = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (dep?.[1]) return dep[1];
   if (url.startsWith('node:')) return url;
-  const own = /\/(dist\/.*)$/.exec(url);
+  // The last dist/ in the path: the checkout itself may sit under a directory named dist.
+  const own = /^.*\/(dist\/.*)$/.exec(url);
   return own?.[1] ?? url;
 }
 

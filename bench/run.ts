@@ -22,6 +22,7 @@ const USAGE = `npm run bench -- [flags]
   --cpu-prof DIR      write a V8 CPU profile of each bot child into DIR/bot and DIR/baseline
   --heap-prof DIR     write an allocation profile (freed objects included) of each bot child into
                       DIR/bot and DIR/baseline; read one with node dist/bench/heap-top.js FILE
+                      (profiling costs memory and time: such a run's figures are not comparable)
   --out FILE          markdown report (bench/RESULTS.md); the JSON goes next to it (.json)
   --render JSON       no run: rewrite the markdown from a report JSON (e.g. after editing bench/analysis.md)`;
 
