@@ -1,7 +1,7 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { AutocompleteInteraction, ChatInputCommandInteraction } from 'discord.js';
 import { shareOption } from '../src/bot/commandOptions.js';
-import { sendReply, wantsShare } from '../src/bot/respond.js';
+import { sendChoices, sendReply, wantsShare } from '../src/bot/respond.js';
 import type { BotContext, ComponentHandler } from '../src/bot/types.js';
 import { showView, viewButtons } from '../src/bot/views.js';
 import { en } from '../src/i18n/en.js';
@@ -44,7 +44,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
 export async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
   const typed = String(interaction.options.getFocused());
   const found = searchDonors(ctx.kb.current, typed, 25);
-  await interaction.respond(found.map((d) => ({ name: d.name, value: d.id })));
+  await sendChoices(interaction, found);
 }
 
 const pickDonor: ComponentHandler = async (interaction, _args, ctx) => {

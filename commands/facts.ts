@@ -1,6 +1,6 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { shareOption } from '../src/bot/commandOptions.js';
-import { sendReply, wantsShare } from '../src/bot/respond.js';
+import { sendChoices, sendReply, wantsShare } from '../src/bot/respond.js';
 import type { BotContext, ComponentHandler } from '../src/bot/types.js';
 import { showView, viewButtons } from '../src/bot/views.js';
 import { en } from '../src/i18n/en.js';
@@ -47,7 +47,7 @@ export async function autocomplete(interaction: AutocompleteInteraction, ctx: Bo
   const locale = localeFromDiscord(interaction.locale);
   const typed = String(interaction.options.getFocused());
   const found = searchTopics(ctx.kb.current, typed, locale, 25);
-  await interaction.respond(found.map((t) => ({ name: t.name, value: t.id })));
+  await sendChoices(interaction, found);
 }
 
 const pickTopic: ComponentHandler = async (interaction, _args, ctx) => {

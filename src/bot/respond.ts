@@ -2,13 +2,15 @@
 import {
   MessageFlags,
   Routes,
+  type AutocompleteInteraction,
   type ChatInputCommandInteraction,
   type InteractionReplyOptions,
   type InteractionUpdateOptions,
   type JSONEncodable,
   type RepliableInteraction,
 } from 'discord.js';
-import { messageCallbackBody } from '../render/callbackBody.js';
+import type { Choice } from '../kb/search.js';
+import { choicesCallbackBody, messageCallbackBody } from '../render/callbackBody.js';
 import type { Reply } from '../render/reply.js';
 import type { ComponentInteraction } from './types.js';
 
@@ -59,12 +61,24 @@ export async function sendReply(interaction: RepliableInteraction, reply: Reply,
   interaction.replied = true;
 }
 
-/** A plain text answer only the member sees. */
+/** Autocomplete choices, as `respond()` sends them, from bytes made once per kept list (sendReply's reasons). */
+export async function sendChoices(interaction: AutocompleteInteraction, choices: readonly Choice[]): Promise<void> {
+  if (interaction.responded) return void (await interaction.respond(choices.map((c) => ({ name: c.name, value: c.id }))));
+  await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
+    body: choicesCallbackBody(choices),
+    passThroughBody: true,
+    headers: JSON_BODY,
+    auth: false,
+  });
+  interaction.responded = true;
+}
+
 /** A polite refusal that says when to come back. */
 export async function sendCooldown(interaction: RepliableInteraction, retryAt: number, text: (unixSeconds: number) => string): Promise<void> {
   await sendNotice(interaction, text(Math.ceil(retryAt / 1000)));
 }
 
+/** A plain text answer only the member sees. */
 export async function sendNotice(interaction: RepliableInteraction, content: string): Promise<void> {
   const options = { content, allowedMentions: NO_PINGS, flags: MessageFlags.Ephemeral } as const;
   if (interaction.deferred || interaction.replied) await interaction.followUp(options);

@@ -1,6 +1,6 @@
 // Topic and donor lookup for slash-command autocomplete and for "did you mean" replies.
 import type { Donor, KnowledgeBase, Locale, Topic } from './schema.js';
-import { KbMemo, perKb } from './memo.js';
+import { deepFreeze, KbMemo, perKb } from './memo.js';
 import { editDistance, normalize } from './text.js';
 
 export { normalize } from './text.js';
@@ -120,22 +120,24 @@ const donorIndex = perKb((kb) => buildIndex(kb.donors, donorTerms, (d) => d.id, 
 const topicChoices = new KbMemo<readonly Choice[]>(2000);
 const donorChoices = new KbMemo<readonly Choice[]>(2000);
 
-/** Autocomplete for a topic option; an empty query lists every topic in kb order. */
-export function searchTopics(kb: KnowledgeBase, query: string, locale: Locale, limit = AUTOCOMPLETE_MAX): Choice[] {
+/**
+ * Autocomplete for a topic option; an empty query lists every topic in kb order. The list is the
+ * kept one, frozen: the same array for the same query, so its answer's bytes are made once too
+ * (src/render/callbackBody.ts).
+ */
+export function searchTopics(kb: KnowledgeBase, query: string, locale: Locale, limit = AUTOCOMPLETE_MAX): readonly Choice[] {
   const q = normalize(query);
-  const found = topicChoices.get(kb, `${locale}\u0000${limit}\u0000${q}`, () =>
-    rankEntries(kb.topics, topicIndex(kb).terms, q, limit).map((t) => ({ id: t.id, name: t.name[locale] })),
+  return topicChoices.get(kb, `${locale}\u0000${limit}\u0000${q}`, () =>
+    deepFreeze(rankEntries(kb.topics, topicIndex(kb).terms, q, limit).map((t) => ({ id: t.id, name: t.name[locale] }))),
   );
-  return found.map((c) => ({ ...c }));
 }
 
 /** Autocomplete for a donor option; an empty query lists every donor in kb order. */
-export function searchDonors(kb: KnowledgeBase, query: string, limit = AUTOCOMPLETE_MAX): Choice[] {
+export function searchDonors(kb: KnowledgeBase, query: string, limit = AUTOCOMPLETE_MAX): readonly Choice[] {
   const q = normalize(query);
-  const found = donorChoices.get(kb, `${limit}\u0000${q}`, () =>
-    rankEntries(kb.donors, donorIndex(kb).terms, q, limit).map((d) => ({ id: d.id, name: d.name })),
+  return donorChoices.get(kb, `${limit}\u0000${q}`, () =>
+    deepFreeze(rankEntries(kb.donors, donorIndex(kb).terms, q, limit).map((d) => ({ id: d.id, name: d.name }))),
   );
-  return found.map((c) => ({ ...c }));
 }
 
 /** Exact lookup, ignoring case and accents, by id or by the English or French name. */

@@ -1,10 +1,19 @@
 // sendReply (src/bot/respond.ts) answers without discord.js's reply(): it posts bytes serialized once
 // per Reply. Here a real discord.js client, on real interactions from the simulator, checks that the
 // callback means what reply() would have sent and that the interaction is left as reply() leaves it.
-import { DiscordjsErrorCodes, Events, MessageFlags, type ChatInputCommandInteraction, type Client, type Interaction } from 'discord.js';
+import {
+  DiscordjsErrorCodes,
+  Events,
+  MessageFlags,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type Client,
+  type Interaction,
+} from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/bot/client.js';
-import { NO_PINGS, replyOptions, sendReply } from '../../src/bot/respond.js';
+import { NO_PINGS, replyOptions, sendChoices, sendReply } from '../../src/bot/respond.js';
+import { searchTopics } from '../../src/kb/search.js';
 import { loadConfig } from '../../src/config.js';
 import { loadKnowledgeBase } from '../../src/kb/load.js';
 import { renderAlternatives } from '../../src/render/alternatives.js';
@@ -21,6 +30,7 @@ let sim: DiscordSimulator;
 let w: DemoWorld;
 let client: Client;
 let handle: (interaction: ChatInputCommandInteraction) => Promise<void> = async () => undefined;
+let complete: (interaction: AutocompleteInteraction) => Promise<void> = async () => undefined;
 const failures: unknown[] = [];
 
 beforeAll(async () => {
@@ -31,6 +41,7 @@ beforeAll(async () => {
   client = createClient(config);
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
     if (interaction.isChatInputCommand()) handle(interaction).catch((err: unknown) => failures.push(err));
+    if (interaction.isAutocomplete()) complete(interaction).catch((err: unknown) => failures.push(err));
   });
   const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
   await client.login(sim.token);
@@ -95,5 +106,29 @@ describe('sendReply through a real discord.js client', () => {
     expect(seen).toEqual({ replied: true, ephemeral: true, deferred: false, second: DiscordjsErrorCodes.InteractionAlreadyReplied });
     expect(edited.embeds[0]?.title).toBe(reply.embeds[0]?.title);
     expect(h.followUps.map((m) => m.content)).toEqual(['a follow-up']);
+  });
+
+  it('GIVEN autocomplete choices THEN sendChoices sends what respond() sends, and marks the interaction responded', async () => {
+    const found = searchTopics(kb, 'don', 'en');
+    expect(found.length).toBeGreaterThan(0);
+    const callbacks = [];
+    const responded: unknown[] = [];
+    for (const send of [
+      (i: AutocompleteInteraction) => i.respond(found.map((c) => ({ name: c.name, value: c.id }))),
+      async (i: AutocompleteInteraction) => {
+        await sendChoices(i, found);
+        responded.push(i.responded);
+        await sendChoices(i, found).catch((err: { code?: string }) => responded.push(err.code));
+      },
+    ]) {
+      complete = send;
+      const h = sim.interactions.startAutocomplete({ guildId: w.guild.id, channelId: w.channels.general, userId: w.users.member.id, name: 'facts', options: { topic: 'don' }, focused: 'topic' });
+      expect((await h.acknowledged()).type).toBe(8);
+      callbacks.push(h.callback);
+    }
+    expect(callbacks[1]).toEqual(callbacks[0]);
+    // The handler goes on after the callback is acknowledged.
+    await expect.poll(() => responded.length).toBe(2);
+    expect(responded).toEqual([true, DiscordjsErrorCodes.InteractionAlreadyReplied]);
   });
 });

@@ -149,9 +149,12 @@ describe('search', () => {
     const kb = holder.current;
     const first = searchTopics(kb, 'mon', 'en');
     expect(first).toEqual([{ id: 'money', name: 'Money' }]);
-    first.push({ id: 'x', name: 'x' });
-    const firstItem = first[0];
-    if (firstItem) firstItem.name = 'changed';
+    // The kept list itself, frozen: the same array each time, and nothing can change it.
+    expect(searchTopics(kb, 'mon', 'en')).toBe(first);
+    expect(() => (first as { id: string; name: string }[]).push({ id: 'x', name: 'x' })).toThrow(TypeError);
+    expect(() => {
+      (first[0] as { name: string }).name = 'changed';
+    }).toThrow(TypeError);
     expect(searchTopics(kb, 'mon', 'en')).toEqual([{ id: 'money', name: 'Money' }]);
     expect(searchTopics(kb, 'mon', 'fr')).toEqual([{ id: 'money', name: 'Argent' }]);
     // The same query however it is typed.

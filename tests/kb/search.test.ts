@@ -8,7 +8,7 @@ beforeAll(async () => {
   kb = await loadRealKb();
 });
 
-const ids = (choices: { id: string }[]) => choices.map((c) => c.id);
+const ids = (choices: readonly { id: string }[]) => choices.map((c) => c.id);
 
 describe('normalize', () => {
   it('folds case and accents, and punctuation into single spaces', () => {

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKnowledgeBase } from '../../src/kb/load.js';
 import { LOCALES } from '../../src/kb/schema.js';
 import { renderAlternatives } from '../../src/render/alternatives.js';
-import { messageCallback, messageCallbackBody } from '../../src/render/callbackBody.js';
+import { choicesCallbackBody, messageCallback, messageCallbackBody } from '../../src/render/callbackBody.js';
+import { searchDonors, searchTopics } from '../../src/kb/search.js';
 import { renderFactsOverview } from '../../src/render/facts.js';
 import type { Reply } from '../../src/render/reply.js';
 import { loadSpec } from '../../src/sim/spec.js';
@@ -52,5 +53,27 @@ describe('messageCallbackBody', () => {
         expect((sent as { data: { flags?: number } }).data.flags).toBe(ephemeral ? 64 : undefined);
       }
     }
+  });
+});
+
+describe('choicesCallbackBody', () => {
+  it('GIVEN a kept autocomplete list THEN the same valid bytes each time, choices named and valued as Discord expects', () => {
+    const found = searchTopics(kb, 'don', 'fr');
+    const body = choicesCallbackBody(found);
+    expect(choicesCallbackBody(searchTopics(kb, 'don', 'fr'))).toBe(body);
+    const sent: unknown = JSON.parse(body.toString('utf8'));
+    expect(validator.validate('interaction-callback', sent)).toEqual([]);
+    expect(sent).toEqual({ type: 8, data: { choices: found.map((c) => ({ name: c.name, value: c.id })) } });
+    expect(found.length).toBeGreaterThan(0);
+    // Every donor when nothing is typed: also within Discord's 25.
+    const donors: unknown = JSON.parse(choicesCallbackBody(searchDonors(kb, '')).toString('utf8'));
+    expect(validator.validate('interaction-callback', donors)).toEqual([]);
+  });
+
+  it('GIVEN a list that is not kept (not frozen) THEN it is serialized as it is now', () => {
+    const list = [{ id: 'a', name: 'A' }];
+    expect(JSON.parse(choicesCallbackBody(list).toString('utf8'))).toEqual({ type: 8, data: { choices: [{ name: 'A', value: 'a' }] } });
+    list.push({ id: 'b', name: 'B' });
+    expect(JSON.parse(choicesCallbackBody(list).toString('utf8')).data.choices).toHaveLength(2);
   });
 });
