@@ -40,7 +40,10 @@ export async function routeInteraction(interaction: Interaction, ctx: BotContext
     await dispatch(interaction, ctx);
     // The routine line of every interaction: one flat object rather than a child logger made per
     // interaction (pino serializes a child's bindings and builds a new logger). Same fields as below.
-    ctx.log.info({ ...fields, outcome: 'ok', latencyMs: Math.round(performance.now() - started) }, 'interaction handled');
+    // Autocomplete is keystroke traffic, one interaction per character typed: its routine line is
+    // at debug (at info it was a fifth of the bot's work per autocomplete, bench/analysis.md).
+    const level = interaction.isAutocomplete() ? 'debug' : 'info';
+    if (ctx.log.isLevelEnabled(level)) ctx.log[level]({ ...fields, outcome: 'ok', latencyMs: Math.round(performance.now() - started) }, 'interaction handled');
   } catch (err) {
     const log = ctx.log.child(fields);
     const ref = await reportInteractionError(interaction, err, log);

@@ -127,4 +127,15 @@ describe('logs', () => {
     expect(typeof line.latencyMs).toBe('number');
     expect(rawLog.some((l) => l.includes(h.sim.token))).toBe(false);
   });
+
+  it('GIVEN autocomplete (one interaction per keystroke) THEN it is answered but not logged at info, while the command after it is', async () => {
+    const typed = h.sim.interactions.startAutocomplete({ guildId: w.guild.id, channelId: w.channels.general, userId: w.users.member.id, name: 'facts', options: { topic: 'don' }, focused: 'topic' });
+    expect((await typed.acknowledged()).type).toBe(8);
+    expect(typed.choices?.map((c) => c.value)).toContain('donations');
+    // Lines are written in order, so once the later command's line is there, the autocomplete's would be too.
+    const after = facts('donations');
+    await after.acknowledged();
+    await expect.poll(() => logLines.some((l) => l.interactionId === after.id && l.msg === 'interaction handled')).toBe(true);
+    expect(logLines.filter((l) => l.interactionId === typed.id)).toEqual([]);
+  });
 });
