@@ -10,7 +10,7 @@ import {
   type RepliableInteraction,
 } from 'discord.js';
 import type { Choice } from '../kb/search.js';
-import { choicesCallbackBody, messageCallbackBody } from '../render/callbackBody.js';
+import { choicesCallbackBody, messageCallbackBody, type CallbackBody } from '../render/callbackBody.js';
 import type { Reply } from '../render/reply.js';
 import type { ComponentInteraction } from './types.js';
 
@@ -51,12 +51,7 @@ export function updateOptions(reply: Reply): InteractionUpdateOptions {
 export async function sendReply(interaction: RepliableInteraction, reply: Reply, ephemeral: boolean): Promise<void> {
   // A second answer is refused by discord.js with its own error; let it say so.
   if (interaction.deferred || interaction.replied) return void (await interaction.reply(replyOptions(reply, ephemeral)));
-  await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
-    body: messageCallbackBody(reply, ephemeral),
-    passThroughBody: true,
-    headers: JSON_BODY,
-    auth: false,
-  });
+  await postCallback(interaction, messageCallbackBody(reply, ephemeral));
   interaction.ephemeral = ephemeral;
   interaction.replied = true;
 }
@@ -64,13 +59,18 @@ export async function sendReply(interaction: RepliableInteraction, reply: Reply,
 /** Autocomplete choices, as `respond()` sends them, from bytes made once per kept list (sendReply's reasons). */
 export async function sendChoices(interaction: AutocompleteInteraction, choices: readonly Choice[]): Promise<void> {
   if (interaction.responded) return void (await interaction.respond(choices.map((c) => ({ name: c.name, value: c.id }))));
+  await postCallback(interaction, choicesCallbackBody(choices));
+  interaction.responded = true;
+}
+
+/** The interaction callback route as discord.js posts it (unauthenticated: the token is in the URL), with a body already serialized. */
+async function postCallback(interaction: RepliableInteraction | AutocompleteInteraction, body: CallbackBody): Promise<void> {
   await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
-    body: choicesCallbackBody(choices),
+    body,
     passThroughBody: true,
     headers: JSON_BODY,
     auth: false,
   });
-  interaction.responded = true;
 }
 
 /** A polite refusal that says when to come back. */
